@@ -1,0 +1,161 @@
+"""The fields of each lifecycle action. Every action carries the `version` the caller saw."""
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from complaints import choices as ch
+from complaints.schemas import Money, OptText, Short, Strict, Text
+
+Reason = Annotated[str, Field(min_length=2, max_length=2000)]
+
+
+class ActionIn(Strict):
+    version: int = Field(ge=1)
+
+
+class NoteIn(ActionIn):
+    text: Text
+
+
+class DeclineIn(ActionIn):
+    reason: ch.DeclineReason
+    detail: Reason
+
+
+class AssignIn(ActionIn):
+    unit: str = Field(min_length=1, max_length=32)
+    handler: str = Field("", max_length=150)
+
+
+class ContactIn(ActionIn):
+    kind: ch.ContactKind
+    summary: Text
+    at: AwareDatetime | None = None
+    outbound: bool = True
+
+
+class EvidenceIn(ActionIn):
+    name: Short
+    content_base64: str = Field(min_length=4)
+    description: OptText = ""
+
+
+class ScheduleVisitIn(ActionIn):
+    proposed_at: AwareDatetime
+    place: Short
+    customer_consent: bool
+
+
+class RecordVisitIn(ActionIn):
+    visit_id: int | None = None
+    visited_at: AwareDatetime | None = None
+    outcome: Text
+
+
+class NoticeIn(ActionIn):
+    """The decision notice: how it was verified, the basis and the reasons (CN Art. 19)."""
+
+    decision: ch.Decision
+    verification: Text
+    basis: Text
+    reasons: Text
+    sent_via: ch.ContactKind = ch.ContactKind.SMS
+    proof_of_sending: str = Field("", max_length=200)
+
+
+class ProposeIn(NoticeIn):
+    remedy: ch.RemedyKind
+    amount: Money | None = None
+
+
+class ApproveIn(ActionIn):
+    comment: OptText = ""
+
+
+class ReturnIn(ActionIn):
+    reason: Reason
+
+
+class FollowUpResultIn(ActionIn):
+    satisfied: bool
+    score: int = Field(ge=1, le=5)
+    comment: OptText = ""
+
+
+class RequestReviewIn(ActionIn):
+    reason: Reason
+
+
+class DecideReviewIn(ActionIn):
+    outcome: ch.ReviewOutcome
+    reasons: Text
+
+
+class ReferIn(ActionIn):
+    kind: ch.ReferralKind
+    body: Short
+    reference: str = Field("", max_length=100)
+
+
+class ReferralOutcomeIn(ActionIn):
+    outcome: Text
+
+
+class ExtendIn(ActionIn):
+    total_days: int = Field(gt=15, le=365)
+    reason: Reason
+    approver: str = Field(min_length=1, max_length=150)
+
+
+class PauseIn(ActionIn):
+    reason: ch.PauseReason
+    detail: Reason
+
+
+class EscalateIn(ActionIn):
+    severity: ch.Severity = ch.Severity.MAJOR
+    reason: Reason
+
+
+class WithdrawIn(ActionIn):
+    reason: Reason
+    via: ch.Channel
+
+
+class MergeIn(ActionIn):
+    into: str = Field(min_length=1, max_length=24)
+
+
+class ReasonIn(ActionIn):
+    reason: Reason
+
+
+ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
+    "accept": ApproveIn,
+    "decline": DeclineIn,
+    "assign": AssignIn,
+    "claim": ApproveIn,
+    "contact": ContactIn,
+    "add_evidence": EvidenceIn,
+    "schedule_visit": ScheduleVisitIn,
+    "record_visit": RecordVisitIn,
+    "note": NoteIn,
+    "propose_resolution": ProposeIn,
+    "approve": ApproveIn,
+    "return": ReturnIn,
+    "respond": NoticeIn,
+    "start_follow_up": ApproveIn,
+    "follow_up_result": FollowUpResultIn,
+    "request_review": RequestReviewIn,
+    "decide_review": DecideReviewIn,
+    "refer": ReferIn,
+    "record_referral_outcome": ReferralOutcomeIn,
+    "extend": ExtendIn,
+    "pause": PauseIn,
+    "resume": ApproveIn,
+    "escalate": EscalateIn,
+    "withdraw": WithdrawIn,
+    "merge": MergeIn,
+    "reopen": ReasonIn,
+}

@@ -1,0 +1,166 @@
+"""Registering a complaint: the first action of every channel."""
+
+import datetime as dt
+import hashlib
+import json
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clocks import service as clocks
+from complaints import crypto
+from complaints.audit import append_event
+from complaints.choices import REGULATOR_SOURCES, State
+from complaints.errors import ActionError, Conflict, Forbidden
+from complaints.lifecycle import STAFF
+from complaints.models import Complaint, Customer
+from complaints.numbers import local_today, next_number
+from complaints.schemas import ComplaintIn, CustomerIn
+from notify.customer import notify_customer
+from org.access import INTEGRATION, Principal
+from org.models import OrgUnit
+from triage.codes import unknown_codes
+from triage.signals import Signal, read_signals, severity_for
+
+REPEAT_WINDOW = dt.timedelta(days=180)
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def request_fingerprint(body: bytes) -> str:
+    try:
+        normalised = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        normalised = body
+    return hashlib.sha256(normalised).hexdigest()
+
+
+def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
+    if data.unit:
+        unit = OrgUnit.objects.filter(code=data.unit, active=True).first()
+        if unit is None:
+            raise ActionError("Unknown unit", [("unit", f"no active org unit {data.unit!r}")])
+    else:
+        home = next((p for r, p in principal.grants if r in STAFF or r == INTEGRATION), None)
+        if home is None:
+            raise Forbidden("You may not register complaints", [("unit", "no registering role")])
+        unit = OrgUnit.objects.get(path=home)
+    roles = principal.roles_on(unit.path)
+    allowed = (INTEGRATION in roles and principal.has_scope("complaints:create")) or (
+        principal.api_key_id is None and roles & STAFF
+    )
+    if not allowed:
+        raise Forbidden("You may not register complaints for this unit", [("unit", "outside your scope")])
+    return unit
+
+
+def _validate(data: ComplaintIn, now: dt.datetime) -> None:
+    problems = unknown_codes(data.codes)
+    if data.received_at and data.received_at > now + FUTURE_TOLERANCE:
+        problems.append(("received_at", "is in the future"))
+    if problems:
+        raise ActionError("Invalid complaint", problems)
+
+
+def _customer(data: CustomerIn) -> tuple[Customer, bool]:
+    """The known customer with this ID number (or this name and phone), else a new one."""
+    id_hash = crypto.lookup_hash(data.id_number)
+    existing = None
+    if id_hash:
+        existing = Customer.objects.filter(id_hash=id_hash).first()
+    elif data.phone:
+        existing = Customer.objects.filter(phone=data.phone, name=data.name).first()
+    if existing:
+        return existing, True
+    customer = Customer.objects.create(
+        name=data.name, phone=data.phone, email=data.email,
+        id_number_enc=crypto.encrypt(data.id_number), id_hash=id_hash, language=data.language,
+        vulnerable=[str(v) for v in data.vulnerable], age_band=data.age_band,
+        representative_name=data.representative_name,
+        representative_kind=data.representative_kind,
+        representative_proof=data.representative_proof,
+    )
+    return customer, False
+
+
+def register_complaint(
+    principal: Principal, data: ComplaintIn, *, idempotency_key: str, request_hash: str
+) -> tuple[Complaint, bool]:
+    """Register a complaint and return it with True, or the complaint already registered under
+    this idempotency key with False. The complaint, its first event, its deadline and its
+    acknowledgement are committed together before this returns."""
+    scope = principal.label[:64]
+    if idempotency_key:
+        earlier = Complaint.objects.filter(
+            idempotency_scope=scope, idempotency_key=idempotency_key
+        ).first()
+        if earlier is not None:
+            if earlier.request_hash != request_hash:
+                raise Conflict("Idempotency-Key was used with a different body",
+                               [("Idempotency-Key", "reused with a different request body")],
+                               code="idempotency_mismatch")
+            return earlier, False
+    now = timezone.now()
+    _validate(data, now)
+    unit = _registering_unit(principal, data)
+    against = None
+    if data.staff_complained_about:
+        against = get_user_model().objects.filter(username=data.staff_complained_about).first()
+        if against is None:
+            raise ActionError("Unknown staff member", [("staff_complained_about", "no such user")])
+    received_at = data.received_at or now
+    text = f"{data.content}\n{data.claim}"
+    signals = read_signals(text, data.amount)
+    try:
+        with transaction.atomic():
+            customer, known = _customer(data.customer)
+            if known and Complaint.objects.filter(
+                customer=customer, received_at__gte=received_at - REPEAT_WINDOW
+            ).exists():
+                signals.append(Signal("repeat", "same customer within 180 days"))
+            if data.customer.vulnerable and not any(s.name == "vulnerable" for s in signals):
+                signals.append(Signal("vulnerable", ",".join(data.customer.vulnerable)))
+            complaint = Complaint(
+                number=next_number(local_today(now)), channel=data.channel, source=data.source,
+                external_ref=data.external_ref, received_at=received_at, registered_at=now,
+                customer=customer, unit=unit, product=data.product, content=data.content,
+                claim=data.claim, amount=data.amount, codes=data.codes,
+                tags=sorted({s.name for s in signals}),
+                signals=[{"name": s.name, "evidence": s.evidence} for s in signals],
+                severity=severity_for(signals, data.source in REGULATOR_SOURCES),
+                staff_complained_about=against, state=State.REGISTERED,
+                created_by=principal.label, idempotency_scope=scope,
+                idempotency_key=idempotency_key, request_hash=request_hash,
+            )
+            complaint.save()
+            deadline = clocks.decision_deadline(complaint.pk, received_at)
+            deadline.save()
+            ack = _acknowledge(complaint, deadline.due_at)
+            append_event(
+                complaint, "register", actor_label=principal.label, actor_id=principal.user_id,
+                at=now, payload={"channel": data.channel, "source": data.source,
+                                 "unit": unit.code, "severity": complaint.severity,
+                                 "tags": complaint.tags, "decision_due": deadline.due_at,
+                                 "acknowledged_by": ack},
+            )
+            complaint.save(update_fields=["last_event_seq", "last_event_hash"])
+    except IntegrityError:
+        if idempotency_key:  # a concurrent retry with the same key won the race
+            earlier = Complaint.objects.filter(
+                idempotency_scope=scope, idempotency_key=idempotency_key
+            ).first()
+            if earlier is not None:
+                return earlier, False
+        raise
+    return complaint, True
+
+
+def _acknowledge(complaint: Complaint, due_at: dt.datetime) -> str:
+    due = timezone.localtime(due_at).date()
+    return notify_customer(
+        complaint, "acknowledgement",
+        zh=f"您的投诉已登记，编号{complaint.number}。我们将于{due:%Y年%m月%d日}前作出处理决定并告知您。",
+        en=f"Your complaint has been registered as {complaint.number}. "
+           f"We will give you our decision by {due:%d %B %Y}.",
+        key="1",
+    )

@@ -1,0 +1,171 @@
+"""Complaint endpoints of API v1. Thin: parse, select, act, serialise."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
+from pydantic import Field
+
+from clocks.models import Deadline
+from complaints import crypto
+from complaints.action_schemas import ACTION_SCHEMAS, ActionIn
+from complaints.actions import register_complaint, request_fingerprint, run_action
+from complaints.choices import Channel, Severity, State
+from complaints.errors import ActionError
+from complaints.models import Complaint
+from complaints.schemas import (
+    ComplaintIn, ComplaintListItem, ComplaintOut, DeadlineOut, ErrorOut, EventOut,
+)
+from complaints.selectors import access_complaint, allowed_actions, filter_complaints
+from org.access import Principal
+from org.models import OrgUnit
+from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
+
+router = Router(tags=["complaints"])
+ERRORS: dict[int, type[ErrorOut]] = {s: ErrorOut for s in (400, 401, 403, 404, 409, 413, 415, 422)}
+
+
+def deadline_out(d: Deadline, now: dt.datetime) -> DeadlineOut:
+    remaining = int((d.due_at - now).total_seconds()) if d.status in {"open", "paused"} else None
+    return DeadlineOut(obligation=d.obligation, due_at=timezone.localtime(d.due_at),
+                       status=d.status, remaining_s=remaining, extensions=d.extensions,
+                       paused_intervals=d.paused_intervals)
+
+
+def complaint_out(principal: Principal, c: Complaint,
+                  deadlines: list[Deadline] | None = None) -> ComplaintOut:
+    now = timezone.now()
+    if deadlines is None:
+        deadlines = list(c.deadlines.all())
+    customer = c.customer
+    return ComplaintOut(
+        number=c.number, state=c.state, version=c.version, channel=c.channel, source=c.source,
+        external_ref=c.external_ref, received_at=timezone.localtime(c.received_at),
+        unit=c.unit.code, handler=c.handler.get_username() if c.handler else None,
+        severity=c.severity, codes=c.codes, tags=c.tags, signals=c.signals, product=c.product,
+        content=c.content, claim=c.claim, amount=c.amount,
+        customer={"name": mask_name(customer.name), "phone": mask_phone(customer.phone),
+                  "email": mask_email(customer.email),
+                  "id_number": mask_id(crypto.decrypt(customer.id_number_enc)),
+                  "language": customer.language, "vulnerable": customer.vulnerable},
+        allowed_actions=allowed_actions(principal, c),
+        deadlines=[deadline_out(d, now) for d in deadlines],
+        primary=c.primary.number if c.primary_id and c.primary else None,
+    )
+
+
+@router.post("/complaints", response={200: ComplaintOut, 201: ComplaintOut, **ERRORS},
+             summary="Register a complaint")
+def create_complaint(
+    request: HttpRequest, payload: ComplaintIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200),
+) -> tuple[int, ComplaintOut]:
+    """Registers the complaint, computes its deadline and queues the acknowledgement. A retry
+    with the same `Idempotency-Key` and body returns the same complaint (200)."""
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    complaint, created = register_complaint(
+        principal, payload, idempotency_key=idempotency_key,
+        request_hash=request_fingerprint(request.body),
+    )
+    return (201 if created else 200), complaint_out(principal, complaint)
+
+
+class ListFilters(Schema):
+    state: State | None = None
+    unit: str = Field("", max_length=32)
+    severity: Severity | None = None
+    code: str = Field("", max_length=16)
+    channel: Channel | None = None
+    received_from: dt.datetime | None = None
+    received_to: dt.datetime | None = None
+    overdue: bool | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=settings.TOUSU_PAGE_SIZE_MAX)
+
+
+class ComplaintPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ComplaintListItem]
+
+
+@router.get("/complaints", response={200: ComplaintPage, **ERRORS}, summary="List complaints")
+def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    unit_path = ""
+    if filters.unit:
+        unit = OrgUnit.objects.filter(code=filters.unit).first()
+        if unit is None:
+            raise ActionError("Unknown unit", [("unit", f"no org unit {filters.unit!r}")])
+        unit_path = unit.path
+    queryset = filter_complaints(
+        principal, state=filters.state or "", unit_path=unit_path,
+        severity=filters.severity or "", code=filters.code, channel=filters.channel or "",
+        received_from=filters.received_from, received_to=filters.received_to,
+        overdue=filters.overdue,
+    )
+    start = (filters.page - 1) * filters.page_size
+    rows = queryset.order_by("-received_at", "-id")[start:start + filters.page_size]
+    return {
+        "count": queryset.count(), "page": filters.page, "page_size": filters.page_size,
+        "results": [
+            ComplaintListItem(
+                number=c.number, state=c.state, version=c.version, channel=c.channel,
+                source=c.source, received_at=timezone.localtime(c.received_at),
+                unit=c.unit.code, severity=c.severity, codes=c.codes,
+                customer=mask_name(c.customer.name), summary=mask_text(c.content[:120]),
+            )
+            for c in rows
+        ],
+    }
+
+
+@router.get("/complaints/{number}", response={200: ComplaintOut, **ERRORS},
+            summary="One complaint")
+def get_complaint(request: HttpRequest, number: str) -> ComplaintOut:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    return complaint_out(principal, access_complaint(principal, number))
+
+
+@router.get("/complaints/{number}/events", response={200: list[EventOut], **ERRORS},
+            summary="The complaint's timeline")
+def list_events(request: HttpRequest, number: str) -> list[EventOut]:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    complaint = access_complaint(principal, number)
+    return [
+        EventOut(seq=e.seq, type=e.type, actor=e.actor_label, at=timezone.localtime(e.at),
+                 state_after=e.state_after, payload=e.payload, hash=e.hash)
+        for e in complaint.events.order_by("seq")
+    ]
+
+
+@router.get("/complaints/{number}/deadlines", response={200: list[DeadlineOut], **ERRORS},
+            summary="The complaint's deadlines")
+def list_deadlines(request: HttpRequest, number: str) -> list[DeadlineOut]:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    complaint = access_complaint(principal, number)
+    now = timezone.now()
+    return [deadline_out(d, now) for d in complaint.deadlines.all()]
+
+
+def _action_endpoint(action: str, schema: type[ActionIn]) -> None:
+    def endpoint(request: HttpRequest, number: str, payload: schema) -> ComplaintOut:  # type: ignore[valid-type]
+        principal: Principal = request.auth  # type: ignore[attr-defined]
+        complaint = run_action(principal, number, action, payload)
+        return complaint_out(principal, complaint)
+
+    endpoint.__name__ = f"action_{action}"
+    router.post(
+        f"/complaints/{{number}}/actions/{action}", response={200: ComplaintOut, **ERRORS},
+        summary=f"Action: {action}", operation_id=f"action_{action}", tags=["actions"],
+    )(endpoint)
+
+
+for _action, _schema in ACTION_SCHEMAS.items():
+    _action_endpoint(_action, _schema)
+
+

@@ -1,0 +1,84 @@
+"""The tamper-evident timeline: every event's hash covers its content and the previous hash."""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from complaints.models import Complaint, Event
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, Decimal | dt.date):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as it will read back from the database."""
+    result: dict[str, Any] = json.loads(json.dumps(payload, default=_plain))
+    return result
+
+
+def event_hash(*, prev_hash: str, number: str, seq: int, type: str, actor: str,
+               at: dt.datetime, state_after: str, payload: dict[str, Any]) -> str:
+    body = json.dumps(
+        [prev_hash, number, seq, type, actor, _plain(at), state_after, payload],
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def append_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: int | None,
+                 at: dt.datetime, payload: dict[str, Any]) -> Event:
+    """Append an event and move the complaint's chain head (the caller saves the complaint)."""
+    payload = canonical(payload)
+    seq = complaint.last_event_seq + 1
+    digest = event_hash(
+        prev_hash=complaint.last_event_hash, number=complaint.number, seq=seq, type=type,
+        actor=actor_label, at=at, state_after=complaint.state, payload=payload,
+    )
+    event = Event.objects.create(
+        complaint=complaint, seq=seq, type=type, actor_id=actor_id, actor_label=actor_label,
+        at=at, state_after=complaint.state, payload=payload,
+        prev_hash=complaint.last_event_hash, hash=digest,
+    )
+    complaint.last_event_seq = seq
+    complaint.last_event_hash = digest
+    return event
+
+
+def first_broken_link(complaint: Complaint) -> str | None:
+    """Describe the first place where the complaint's chain does not hold, or None."""
+    prev_hash = ""
+    expected_seq = 1
+    for event in complaint.events.order_by("seq").iterator():
+        where = f"{complaint.number} event #{event.seq} ({event.type})"
+        if event.seq != expected_seq:
+            return f"{complaint.number} event #{expected_seq} is missing"
+        if event.prev_hash != prev_hash:
+            return f"{where}: does not link to the previous event"
+        digest = event_hash(
+            prev_hash=prev_hash, number=complaint.number, seq=event.seq, type=event.type,
+            actor=event.actor_label, at=event.at, state_after=event.state_after,
+            payload=event.payload,
+        )
+        if digest != event.hash:
+            return f"{where}: content does not match its hash (altered)"
+        prev_hash = event.hash
+        expected_seq += 1
+    if expected_seq - 1 != complaint.last_event_seq or prev_hash != complaint.last_event_hash:
+        return f"{complaint.number}: the chain ends at event #{expected_seq - 1} but the " \
+               f"complaint records #{complaint.last_event_seq} (events removed)"
+    return None
+
+
+def broken_chains() -> Iterator[str]:
+    for complaint in Complaint.objects.order_by("pk").iterator(chunk_size=500):
+        problem = first_broken_link(complaint)
+        if problem:
+            yield problem

@@ -1,0 +1,70 @@
+"""The lifecycle of a complaint as one table: for each action, the states it may start from, the
+state it leads to, and the roles that may take it. The model's transitions, the API's
+`allowed_actions` and the web forms are all derived from this table."""
+
+from dataclasses import dataclass
+
+from complaints.choices import State as S
+from org.access import INTEGRATION
+from org.choices import Role as R
+
+OPEN = (S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING, S.AWAITING_APPROVAL,
+        S.RESPONDED, S.FOLLOW_UP, S.REVIEWING, S.REFERRED)
+CLOCK_RUNNING = (S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING, S.AWAITING_APPROVAL)
+END = (S.DECLINED, S.WITHDRAWN, S.MERGED)
+
+STAFF = frozenset({R.INTAKE_AGENT, R.HANDLER, R.MANAGER, R.CONSUMER_PROTECTION})
+WORKERS = frozenset({R.HANDLER, R.MANAGER, R.CONSUMER_PROTECTION})
+MANAGERS = frozenset({R.MANAGER, R.CONSUMER_PROTECTION})
+ON_BEHALF = STAFF | {INTEGRATION}  # the customer's own acts, recorded by staff or a channel
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[str, ...]
+    target: str | tuple[str, ...] | None  # None: the state stays; a tuple: the action decides
+    roles: frozenset[str]
+
+
+LIFECYCLE: dict[str, Move] = {
+    "accept": Move((S.REGISTERED,), S.ACCEPTED, STAFF),
+    "decline": Move((S.REGISTERED,), S.DECLINED, STAFF),
+    "assign": Move((S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING), S.ASSIGNED, MANAGERS),
+    "claim": Move((S.ASSIGNED,), S.INVESTIGATING, frozenset({R.HANDLER, R.MANAGER})),
+    "contact": Move(OPEN, None, STAFF),
+    "add_evidence": Move(OPEN, None, ON_BEHALF),
+    "schedule_visit": Move(OPEN, None, WORKERS),
+    "record_visit": Move(OPEN, None, WORKERS),
+    "note": Move(OPEN, None, ON_BEHALF),
+    "propose_resolution": Move((S.INVESTIGATING,), (S.AWAITING_APPROVAL, S.RESPONDED), WORKERS),
+    "approve": Move((S.AWAITING_APPROVAL,), S.RESPONDED, MANAGERS),
+    "return": Move((S.AWAITING_APPROVAL,), S.INVESTIGATING, MANAGERS),
+    "respond": Move((S.INVESTIGATING, S.AWAITING_APPROVAL), S.RESPONDED, WORKERS),
+    "start_follow_up": Move((S.RESPONDED,), S.FOLLOW_UP, STAFF),
+    "follow_up_result": Move((S.FOLLOW_UP,), (S.CLOSED, S.INVESTIGATING), ON_BEHALF),
+    "request_review": Move((S.RESPONDED, S.FOLLOW_UP, S.CLOSED), S.REVIEWING, ON_BEHALF),
+    "decide_review": Move((S.REVIEWING,), S.CLOSED, MANAGERS),
+    "refer": Move(tuple(s for s in OPEN if s != S.REFERRED), S.REFERRED, WORKERS),
+    "record_referral_outcome": Move((S.REFERRED,), S.CLOSED, WORKERS),
+    "extend": Move(CLOCK_RUNNING, None, MANAGERS),
+    "pause": Move(CLOCK_RUNNING, None, WORKERS),
+    "resume": Move(CLOCK_RUNNING, None, WORKERS),
+    "escalate": Move(OPEN, None, STAFF),
+    "withdraw": Move(OPEN, S.WITHDRAWN, ON_BEHALF),
+    "merge": Move((S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING), S.MERGED, WORKERS),
+    "reopen": Move((S.CLOSED,), S.INVESTIGATING, MANAGERS),
+}
+
+# What an integration key with the `complaints:act` scope may do for the customer.
+INTEGRATION_ACTIONS = frozenset(
+    {"note", "add_evidence", "withdraw", "request_review", "follow_up_result"}
+)
+
+
+def method_name(action: str) -> str:
+    """The model's transition method for an action (`return` is a keyword, `claim` a field)."""
+    return {"return": "return_", "claim": "claim_work"}.get(action, action)
+
+
+def allowed_from(state: str) -> list[str]:
+    return [name for name, move in LIFECYCLE.items() if state in move.sources]

@@ -1,0 +1,275 @@
+from django.conf import settings
+from django.db import models
+from django_fsm import RETURN_VALUE, FSMField, transition
+
+from complaints import choices as ch
+from complaints.lifecycle import LIFECYCLE
+from org.models import OrgUnit
+
+
+def _move(action: str) -> object:
+    """The django-fsm transition for one row of the lifecycle table."""
+    move = LIFECYCLE[action]
+    target = RETURN_VALUE(*move.target) if isinstance(move.target, tuple) else move.target
+
+    def step(self: "Complaint", to: str | None = None) -> str | None:
+        return to
+
+    step.__name__ = action
+    return transition(field="state", source=list(move.sources), target=target)(step)
+
+
+class Customer(models.Model):
+    """The person who complains. The ID number is stored encrypted (`id_number_enc`) with a keyed
+    hash (`id_hash`) for finding the same customer again; screens show masked values only."""
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=32, blank=True, db_index=True)
+    email = models.EmailField(blank=True)
+    id_number_enc = models.TextField(blank=True)
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    language = models.CharField(max_length=8, choices=ch.Language.choices, default=ch.Language.ZH)
+    age_band = models.CharField(max_length=16, blank=True)
+    vulnerable = models.JSONField(default=list, blank=True)
+    representative_name = models.CharField(max_length=200, blank=True)
+    representative_kind = models.CharField(max_length=32, blank=True)
+    representative_proof = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        from triage.pii import mask_name
+
+        return mask_name(self.name)
+
+
+class Complaint(models.Model):
+    """One complaint. Its state moves only through the lifecycle table; `version` rises with every
+    action (optimistic locking) and `last_event_hash` seals the tail of its event chain."""
+
+    number = models.CharField(max_length=24, unique=True)
+    channel = models.CharField(max_length=16, choices=ch.Channel.choices)
+    source = models.CharField(max_length=20, choices=ch.Source.choices, default=ch.Source.DIRECT)
+    external_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    received_at = models.DateTimeField(db_index=True)
+    registered_at = models.DateTimeField()
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="complaints")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handled_complaints",
+    )
+    staff_complained_about = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="complaints_against",
+    )
+    product = models.CharField(max_length=200, blank=True)
+    content = models.TextField()
+    claim = models.TextField(blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    codes = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    signals = models.JSONField(default=list, blank=True)
+    severity = models.CharField(
+        max_length=10, choices=ch.Severity.choices, default=ch.Severity.NORMAL
+    )
+    state = FSMField(max_length=20, choices=ch.State.choices, default=ch.State.REGISTERED)
+    validity = models.CharField(
+        max_length=10, choices=ch.Validity.choices, default=ch.Validity.UNRULED, blank=True
+    )
+    primary = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    last_event_seq = models.PositiveIntegerField(default=0)
+    last_event_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.CharField(max_length=150)
+    idempotency_scope = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "state"]),
+            models.Index(fields=["state", "received_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_scope", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    accept = _move("accept")
+    decline = _move("decline")
+    assign = _move("assign")
+    claim_work = _move("claim")
+    contact = _move("contact")
+    add_evidence = _move("add_evidence")
+    schedule_visit = _move("schedule_visit")
+    record_visit = _move("record_visit")
+    note = _move("note")
+    propose_resolution = _move("propose_resolution")
+    approve = _move("approve")
+    return_ = _move("return")
+    respond = _move("respond")
+    start_follow_up = _move("start_follow_up")
+    follow_up_result = _move("follow_up_result")
+    request_review = _move("request_review")
+    decide_review = _move("decide_review")
+    refer = _move("refer")
+    record_referral_outcome = _move("record_referral_outcome")
+    extend = _move("extend")
+    pause = _move("pause")
+    resume = _move("resume")
+    escalate = _move("escalate")
+    withdraw = _move("withdraw")
+    merge = _move("merge")
+    reopen = _move("reopen")
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("Events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Events are append-only")
+
+
+class Event(models.Model):
+    """One entry of a complaint's timeline: append-only, and chained — `hash` covers this event's
+    content and the previous event's hash, so an edit or a removal breaks the chain."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_label = models.CharField(max_length=150)
+    at = models.DateTimeField()
+    state_after = models.CharField(max_length=20)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["complaint", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "seq"], name="unique_event_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.seq} {self.type}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise TypeError("Events are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("Events are append-only")
+
+
+class Contact(models.Model):
+    """A contact with the customer: call, SMS, letter, email or meeting."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="contacts")
+    kind = models.CharField(max_length=10, choices=ch.ContactKind.choices)
+    at = models.DateTimeField()
+    outbound = models.BooleanField(default=True)
+    summary = models.TextField()
+    staff_label = models.CharField(max_length=150)
+
+
+class Visit(models.Model):
+    """An on-site verification visit (上门核实), proposed, consented to and recorded."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="visits")
+    proposed_at = models.DateTimeField()
+    place = models.CharField(max_length=300)
+    customer_consent = models.BooleanField(default=False)
+    visited_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+
+
+class Attachment(models.Model):
+    """Evidence: stored through Django's storage API, with its SHA-256 and the sniffed type."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()
+
+
+class Resolution(models.Model):
+    """A proposed decision and remedy, with its approval when one is needed."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="resolutions")
+    decision = models.CharField(max_length=20, choices=ch.Decision.choices)
+    remedy = models.CharField(max_length=20, choices=ch.RemedyKind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    verification = models.TextField()
+    basis = models.TextField()
+    reasons = models.TextField()
+    needs_approval = models.BooleanField(default=False)
+    proposed_by = models.CharField(max_length=150)
+    proposed_at = models.DateTimeField()
+    approved_by = models.CharField(max_length=150, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    returned_reason = models.TextField(blank=True)
+
+
+class Survey(models.Model):
+    """The customer's satisfaction after the response (1–5)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="surveys")
+    score = models.PositiveSmallIntegerField()
+    satisfied = models.BooleanField()
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+
+class ReviewRequest(models.Model):
+    """A review (复核/核查) asked for by the customer and decided by the unit above."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="reviews")
+    requested_at = models.DateTimeField()
+    reason = models.TextField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=ch.ReviewOutcome.choices, blank=True)
+    reasons = models.TextField(blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+
+
+class Referral(models.Model):
+    """A referral to mediation, the regulator, arbitration or litigation, and its outcome."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="referrals")
+    kind = models.CharField(max_length=12, choices=ch.ReferralKind.choices)
+    body = models.CharField(max_length=200)
+    reference = models.CharField(max_length=100, blank=True)
+    referred_at = models.DateTimeField()
+    outcome = models.TextField(blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+
+class DailyCounter(models.Model):
+    """The last tracking number issued on a day (local date)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

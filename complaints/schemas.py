@@ -1,0 +1,152 @@
+"""Typed input and output of the complaint API. Field names of ComplaintIn are fixed for
+integrators by DESIGN.md."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.conf import settings
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from complaints import choices as ch
+from triage.pii import cn_id_valid
+
+MAX_TEXT = settings.TOUSU_MAX_TEXT
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+OptText = Annotated[str, Field(max_length=MAX_TEXT)]
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerIn(Strict):
+    name: Short
+    phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
+    id_number: str = Field("", max_length=32)
+    language: Literal["zh-Hans", "en"] = "zh-Hans"
+    vulnerable: list[ch.Vulnerability] = Field(default_factory=list, max_length=6)
+    age_band: str = Field("", max_length=16)
+    representative_name: str = Field("", max_length=200)
+    representative_kind: str = Field("", max_length=32)
+    representative_proof: str = Field("", max_length=500)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not _PHONE.match(value):
+            raise ValueError("not a phone number")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise ValueError("not an email address")
+        return value
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str) -> str:
+        value = value.upper()
+        if re.fullmatch(r"\d{17}[\dX]", value) and not cn_id_valid(value):
+            raise ValueError("the resident ID number's check digit is wrong")
+        return value
+
+
+class ComplaintIn(Strict):
+    channel: ch.Channel
+    source: ch.Source = ch.Source.DIRECT
+    external_ref: str = Field("", max_length=100)
+    received_at: AwareDatetime | None = None
+    customer: CustomerIn
+    unit: str = Field("", max_length=32)
+    product: str = Field("", max_length=200)
+    content: Text
+    claim: OptText = ""
+    amount: Money | None = None
+    codes: dict[str, str] = Field(default_factory=dict, max_length=10)
+    staff_complained_about: str = Field("", max_length=150)
+
+
+class CustomerOut(BaseModel):
+    name: str
+    phone: str
+    email: str
+    id_number: str
+    language: str
+    vulnerable: list[str]
+
+
+class DeadlineOut(BaseModel):
+    obligation: str
+    due_at: dt.datetime
+    status: str
+    remaining_s: int | None
+    extensions: list[dict[str, object]]
+    paused_intervals: list[dict[str, object]]
+
+
+class ComplaintOut(BaseModel):
+    number: str
+    state: str
+    version: int
+    channel: str
+    source: str
+    external_ref: str
+    received_at: dt.datetime
+    unit: str
+    handler: str | None
+    severity: str
+    codes: dict[str, str]
+    tags: list[str]
+    signals: list[dict[str, str]]
+    product: str
+    content: str
+    claim: str
+    amount: Decimal | None
+    customer: CustomerOut
+    allowed_actions: list[str]
+    deadlines: list[DeadlineOut]
+    primary: str | None
+
+
+class ComplaintListItem(BaseModel):
+    number: str
+    state: str
+    version: int
+    channel: str
+    source: str
+    received_at: dt.datetime
+    unit: str
+    severity: str
+    codes: dict[str, str]
+    customer: str
+    summary: str
+
+
+class EventOut(BaseModel):
+    seq: int
+    type: str
+    actor: str
+    at: dt.datetime
+    state_after: str
+    payload: dict[str, object]
+    hash: str
+
+
+class ErrorItem(BaseModel):
+    field: str
+    message: str
+    code: str = ""
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    errors: list[ErrorItem] = Field(default_factory=list)

@@ -1,0 +1,84 @@
+"""Permission-checked reads. Views and the API get complaints only through these functions."""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from clocks.choices import DeadlineStatus
+from clocks.models import Deadline
+from complaints.errors import NotFound
+from complaints.lifecycle import INTEGRATION_ACTIONS, LIFECYCLE, MANAGERS, allowed_from
+from complaints.models import Complaint
+from org.access import Principal
+
+
+def visible_complaints(principal: Principal) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(principal.visibility())
+
+
+def access_complaint(principal: Principal, number: str, *, for_update: bool = False) -> Complaint:
+    """The complaint if this principal may read it; NotFound otherwise, whether or not it exists,
+    so that a refusal does not reveal which numbers are in use."""
+    queryset = visible_complaints(principal).select_related("unit", "customer", "handler")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    complaint = queryset.filter(number=number).first()
+    if complaint is None:
+        raise NotFound("No such complaint", [("number", "not found")], code="not_found")
+    return complaint
+
+
+def may_act(principal: Principal, complaint: Complaint, action: str) -> bool:
+    move = LIFECYCLE[action]
+    if principal.api_key_id is not None:
+        return (
+            principal.has_scope("complaints:act")
+            and action in INTEGRATION_ACTIONS
+            and bool(principal.roles_on(complaint.unit.path) & move.roles)
+        )
+    roles = principal.roles_on(complaint.unit.path)
+    if complaint.state == "awaiting_approval" and action == "respond":
+        return bool(roles & MANAGERS)
+    return bool(roles & move.roles)
+
+
+def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
+    return [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)]
+
+
+def overdue_filter(now: dt.datetime) -> Q:
+    return Q(Exists(Deadline.objects.filter(
+        complaint=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lt=now
+    )))
+
+
+def filter_complaints(
+    principal: Principal, *, state: str = "", unit_path: str = "", severity: str = "",
+    code: str = "", channel: str = "", received_from: dt.datetime | None = None,
+    received_to: dt.datetime | None = None, overdue: bool | None = None,
+) -> QuerySet[Complaint]:
+    queryset = visible_complaints(principal).select_related("unit", "customer")
+    if state:
+        queryset = queryset.filter(state=state)
+    if unit_path:
+        queryset = queryset.filter(unit__path__startswith=unit_path)
+    if severity:
+        queryset = queryset.filter(severity=severity)
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    if code:
+        from triage.codes import DIMENSIONS
+
+        match = Q(pk__in=[])
+        for dimension in DIMENSIONS:
+            match |= Q(**{f"codes__{dimension}": code})
+        queryset = queryset.filter(match)
+    if received_from:
+        queryset = queryset.filter(received_at__gte=received_from)
+    if received_to:
+        queryset = queryset.filter(received_at__lt=received_to)
+    if overdue is not None:
+        flag = overdue_filter(timezone.now())
+        queryset = queryset.filter(flag if overdue else ~flag)
+    return queryset

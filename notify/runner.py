@@ -1,0 +1,43 @@
+"""In-process delivery for the embedded default: one daemon thread per server process drains the
+outbox when kicked after a commit, and every 30 s in case a kick was missed (a crash, another
+process). With TOUSU_TASKS=manual nothing runs by itself (tests call deliver_due)."""
+
+import logging
+import threading
+
+from django.db import close_old_connections
+
+from notify import outbox
+
+logger = logging.getLogger(__name__)
+_wake = threading.Event()
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def kick() -> None:
+    if outbox.tasks_mode() != "inprocess":
+        return
+    _ensure_started()
+    _wake.set()
+
+
+def _ensure_started() -> None:
+    global _thread
+    with _lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_loop, name="tousu-outbox", daemon=True)
+            _thread.start()
+
+
+def _loop() -> None:
+    while True:
+        _wake.wait(timeout=30)
+        _wake.clear()
+        try:
+            while outbox.deliver_due() > 0:
+                pass
+        except Exception:
+            logger.exception("outbox delivery failed; retrying on the next wake")
+        finally:
+            close_old_connections()

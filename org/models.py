@@ -1,0 +1,81 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from org.choices import Role, UnitKind
+
+
+class OrgUnit(models.Model):
+    """A node of the bank's tree. `path` holds the codes from the root ("/HO/BJ/BJ01/") so that a
+    subtree is one indexed prefix query; it is kept in step with `parent` on every save."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=500, db_index=True, editable=False)
+    approval_limit = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("5000.00"),
+        help_text="Resolutions above this amount need the unit manager's approval.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old_path and old_path != self.path:
+            for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.save()
+
+    def ancestors(self) -> list["OrgUnit"]:
+        """From the root down to this unit's parent."""
+        codes = [c for c in self.path.strip("/").split("/")][:-1]
+        by_code = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
+        return [by_code[c] for c in codes if c in by_code]
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        return self.path.startswith(other.path)
+
+
+class RoleGrant(models.Model):
+    """A role granted to a staff member on a unit; it covers the unit's whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="grants")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="unique_role_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} @ {self.unit.code}"
+
+
+class ApiKey(models.Model):
+    """A bearer key for an integration. Only the SHA-256 of the secret is stored; the key itself
+    is shown once when issued. Keys are high-entropy, so a fast hash is as strong as a slow one."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="api_keys")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

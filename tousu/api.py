@@ -1,0 +1,91 @@
+"""API v1: authentication, the error shape, and the routers of the domain apps."""
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from complaints.errors import ActionError
+from org.access import Principal, key_principal, staff_principal
+from org.keys import check_key
+
+
+class BearerKey(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        key = check_key(token)
+        return key_principal(key) if key else None
+
+
+class StaffSession(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        return staff_principal(request.user)
+
+
+api = NinjaAPI(
+    title="Tousu API",
+    version="1",
+    description="Bank consumer-complaint handling. Errors: "
+    '`{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`.',
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    auth=[BearerKey(), StaffSession()],
+)
+
+
+def error(request: HttpRequest, status: int, detail: str,
+          errors: list[tuple[str, str]] | None = None, code: str = "") -> HttpResponse:
+    body = {"detail": detail,
+            "errors": [{"field": f, "message": m, "code": code} for f, m in (errors or [])]}
+    return api.create_response(request, body, status=status)
+
+
+def _field(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+        if parts and parts[0] in {"payload", "filters"}:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [(_field(e.get("loc", [])), str(e.get("msg", "invalid"))) for e in exc.errors]
+    return error(request, 422, "The request has invalid fields", errors, "invalid")
+
+
+@api.exception_handler(ActionError)
+def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    return error(request, exc.status, exc.detail, exc.errors, exc.code)
+
+
+def on_media_type(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error(request, 415, "Send JSON", [("Content-Type", "must be application/json")],
+                 "unsupported_media_type")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error(request, 413, "The request is too large", [("body", "too large")], "too_large")
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error(request, 401, "Authentication required",
+                 [("Authorization", "send a valid bearer API key or sign in")], "unauthenticated")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and request.body:  # the body could not be parsed
+        if request.content_type != "application/json":
+            return on_media_type(request, exc)
+        return error(request, 400, "The request body is not valid JSON",
+                     [("body", "invalid JSON")], "invalid_json")
+    return error(request, exc.status_code, str(exc), [("request", str(exc))], "http_error")
+
+
+from complaints.api import router as complaints_router  # noqa: E402
+
+api.add_router("/", complaints_router)

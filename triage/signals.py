@@ -1,0 +1,63 @@
+"""Severity signals read from a complaint at registration. Each signal carries its evidence so
+staff can see why a complaint was marked. A later release adds trained classifiers."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+LARGE_AMOUNT = Decimal("50000")
+
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "regulator": ("12378", "12363", "银保监", "金融监管总局", "监管局", "人民银行", "人行",
+                  "银监", "cfpb", "consumer financial protection", "ombudsman", "fos ",
+                  "regulator", "attorney general"),
+    "media": ("媒体", "曝光", "记者", "微博", "抖音", "头条", "上网", "news", "reporter",
+              "social media", "journalist"),
+    "litigation": ("起诉", "律师", "法院", "诉讼", "仲裁", "lawsuit", "attorney", "lawyer",
+                   "sue ", "court", "legal action"),
+    "group": ("集体投诉", "多名", "大家都", "群体", "维权群", "class action", "other customers"),
+    "vulnerable": ("老人", "老年", "残疾", "病重", "癌症", "低保", "elderly", "disabled",
+                   "disability", "veteran", "servicemember", "senior citizen"),
+    "aggressive": ("自杀", "跳楼", "同归于尽", "kill myself", "suicide"),
+}
+MAJOR_SIGNALS = frozenset({"regulator", "media", "litigation", "group", "aggressive"})
+COMPLEX_SIGNALS = frozenset({"vulnerable", "large_amount", "repeat"})
+_AMOUNT_RE = re.compile(r"(?:[¥￥$]\s?|\{\$)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*(万)?元?")
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    evidence: str
+
+
+def read_signals(text: str, amount: Decimal | None = None) -> list[Signal]:
+    lowered = text.lower()
+    found: list[Signal] = []
+    for name, words in KEYWORDS.items():
+        hit = next((w for w in words if w in lowered), None)
+        if hit:
+            found.append(Signal(name, hit.strip()))
+    largest = max([amount or Decimal(0), *_amounts_in(text)])
+    if largest >= LARGE_AMOUNT:
+        found.append(Signal("large_amount", f"{largest:.2f}"))
+    return found
+
+
+def _amounts_in(text: str) -> list[Decimal]:
+    amounts = []
+    for match in _AMOUNT_RE.finditer(text[:5000]):
+        if not (match.group(0).strip()[:1] in "¥￥${" or "元" in match.group(0) or match.group(2)):
+            continue
+        value = Decimal(match.group(1).replace(",", ""))
+        amounts.append(value * 10000 if match.group(2) else value)
+    return amounts
+
+
+def severity_for(signals: list[Signal], regulator_source: bool) -> str:
+    names = {s.name for s in signals}
+    if regulator_source or names & MAJOR_SIGNALS:
+        return "major"
+    if names & COMPLEX_SIGNALS:
+        return "complex"
+    return "normal"
