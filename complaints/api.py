@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from clocks.models import Deadline
@@ -17,7 +18,12 @@ from complaints.choices import Channel, Severity, State
 from complaints.errors import ActionError
 from complaints.models import Complaint
 from complaints.schemas import (
-    ComplaintIn, ComplaintListItem, ComplaintOut, DeadlineOut, ErrorOut, EventOut,
+    ComplaintIn,
+    ComplaintListItem,
+    ComplaintOut,
+    DeadlineOut,
+    ErrorOut,
+    EventOut,
 )
 from complaints.selectors import access_complaint, allowed_actions, filter_complaints
 from org.access import Principal
@@ -25,7 +31,8 @@ from org.models import OrgUnit
 from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
 
 router = Router(tags=["complaints"])
-ERRORS: dict[int, type[ErrorOut]] = {s: ErrorOut for s in (400, 401, 403, 404, 409, 413, 415, 422)}
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
+ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 def deadline_out(d: Deadline, now: dt.datetime) -> DeadlineOut:
@@ -62,7 +69,7 @@ def complaint_out(principal: Principal, c: Complaint,
 def create_complaint(
     request: HttpRequest, payload: ComplaintIn,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200),
-) -> tuple[int, ComplaintOut]:
+) -> Status[ComplaintOut]:
     """Registers the complaint, computes its deadline and queues the acknowledgement. A retry
     with the same `Idempotency-Key` and body returns the same complaint (200)."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
@@ -70,7 +77,7 @@ def create_complaint(
         principal, payload, idempotency_key=idempotency_key,
         request_hash=request_fingerprint(request.body),
     )
-    return (201 if created else 200), complaint_out(principal, complaint)
+    return Status(201 if created else 200, complaint_out(principal, complaint))
 
 
 class ListFilters(Schema):

@@ -191,6 +191,9 @@ class Contact(models.Model):
     summary = models.TextField()
     staff_label = models.CharField(max_length=150)
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
 
 class Visit(models.Model):
     """An on-site verification visit (上门核实), proposed, consented to and recorded."""
@@ -201,6 +204,9 @@ class Visit(models.Model):
     customer_consent = models.BooleanField(default=False)
     visited_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"visit {self.proposed_at:%Y-%m-%d %H:%M} {self.place}"
 
 
 class Attachment(models.Model):
@@ -214,6 +220,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.CharField(max_length=150)
     uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.content_type}, {self.size} B)"
 
 
 class Resolution(models.Model):
@@ -233,15 +242,21 @@ class Resolution(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     returned_reason = models.TextField(blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.decision} / {self.remedy}"
+
 
 class Survey(models.Model):
-    """The customer's satisfaction after the response (1–5)."""
+    """The customer's satisfaction after the response (1 to 5)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="surveys")
     score = models.PositiveSmallIntegerField()
     satisfied = models.BooleanField()
     comment = models.TextField(blank=True)
     at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"satisfaction {self.score}/5"
 
 
 class ReviewRequest(models.Model):
@@ -255,6 +270,9 @@ class ReviewRequest(models.Model):
     reasons = models.TextField(blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
 
+    def __str__(self) -> str:
+        return f"review requested {self.requested_at:%Y-%m-%d}"
+
 
 class Referral(models.Model):
     """A referral to mediation, the regulator, arbitration or litigation, and its outcome."""
@@ -267,9 +285,15 @@ class Referral(models.Model):
     outcome = models.TextField(blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.body}"
+
 
 class DailyCounter(models.Model):
     """The last tracking number issued on a day (local date)."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

@@ -18,7 +18,8 @@ INTEGRATION = "integration"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: `grants` are (role, unit path) pairs; a key acts as `integration` on its unit."""
+    """Who is acting. `grants` are (role, unit path) pairs; a key acts as `integration` on
+    its own unit."""
 
     label: str
     user_id: int | None = None

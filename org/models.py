@@ -39,7 +39,7 @@ class OrgUnit(models.Model):
 
     def ancestors(self) -> list["OrgUnit"]:
         """From the root down to this unit's parent."""
-        codes = [c for c in self.path.strip("/").split("/")][:-1]
+        codes = self.path.strip("/").split("/")[:-1]
         by_code = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
         return [by_code[c] for c in codes if c in by_code]
 

@@ -1,5 +1,7 @@
 """API v1: authentication, the error shape, and the routers of the domain apps."""
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI

@@ -56,7 +56,8 @@ def unknown_codes(codes: dict[str, str]) -> list[tuple[str, str]]:
     problems = []
     for dimension, code in codes.items():
         if dimension not in DIMENSIONS:
-            problems.append((f"codes.{dimension}", f"unknown dimension; known: {', '.join(DIMENSIONS)}"))
+            known = ", ".join(DIMENSIONS)
+            problems.append((f"codes.{dimension}", f"unknown dimension; known: {known}"))
         elif code not in DIMENSIONS[dimension]:
             problems.append((f"codes.{dimension}", f"unknown code {code!r}"))
     return problems

@@ -22,7 +22,14 @@ from complaints.choices import SEVERITY_RANK, DeclineReason, State
 from complaints.errors import ActionError, Forbidden
 from complaints.lifecycle import END, MANAGERS
 from complaints.models import (
-    Attachment, Complaint, Contact, Referral, Resolution, ReviewRequest, Survey, Visit,
+    Attachment,
+    Complaint,
+    Contact,
+    Referral,
+    Resolution,
+    ReviewRequest,
+    Survey,
+    Visit,
 )
 from complaints.sniff import sniff_type
 from notify.customer import notify_customer, notify_staff
@@ -104,7 +111,8 @@ def claim(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
     ):
         raise Forbidden("This work order is assigned to someone else", [("handler", "not you")])
     if c.staff_complained_about_id == user_id:
-        raise Forbidden("You are the staff member complained about (回避)", [("handler", "recusal")])
+        raise Forbidden("You are the staff member complained about (回避)",
+                        [("handler", "recusal")])
     c.handler_id = user_id
     ctx.changed.add("handler")
     ctx.move(c)
@@ -363,8 +371,9 @@ def escalate(ctx: Ctx, c: Complaint, p: s.EscalateIn) -> dict[str, Any]:
     ctx.move(c)
     paths = [c.unit.path[: i + 1] for i, ch in enumerate(c.unit.path) if ch == "/" and i]
     managers = RoleGrant.objects.filter(role__in=MANAGERS, unit__path__in=paths)
-    notify_staff(c, list(managers.values_list("user_id", flat=True)), "escalation",
-                 f"升级 Escalated {c.number}: {previous} → {p.severity}. {p.reason}", str(c.version))
+    text = f"升级 Escalated {c.number}: {previous} → {p.severity}. {p.reason}"
+    notify_staff(c, list(managers.values_list("user_id", flat=True)), "escalation", text,
+                 str(c.version))
     return {"from": previous, "to": p.severity, "reason": p.reason}
 
 

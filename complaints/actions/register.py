@@ -50,7 +50,8 @@ def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
         principal.api_key_id is None and roles & STAFF
     )
     if not allowed:
-        raise Forbidden("You may not register complaints for this unit", [("unit", "outside your scope")])
+        raise Forbidden("You may not register complaints for this unit",
+                        [("unit", "outside your scope")])
     return unit
 
 

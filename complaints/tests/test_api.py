@@ -1,0 +1,256 @@
+"""API v1: create with Idempotency-Key, validation that names the field, the walk from registered
+to closed, optimistic locking, scope, events and deadlines."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from complaints.models import Complaint, Event
+from conftest import complaint_body
+from org.keys import issue_key
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client: Client, path: str, body: Any, **headers: str) -> Any:
+    return client.post(path, data=json.dumps(body), content_type="application/json",
+                       headers=headers)
+
+
+@pytest.fixture
+def key_client(cast: Any) -> Client:
+    _, token = issue_key("cti", ["complaints:create", "complaints:read"], cast.bj)
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def create(client: Client, key: str = "k-1", **overrides: Any) -> Any:
+    headers = {"Idempotency-Key": key}
+    return post(client, "/api/v1/complaints", complaint_body(**overrides), **headers)
+
+
+def errors_of(response: Any) -> dict[str, str]:
+    return {e["field"]: e["message"] for e in response.json()["errors"]}
+
+
+def test_it_registers_a_complaint_and_commits_it_before_answering(key_client: Client) -> None:
+    response = create(key_client)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["number"].startswith("TS-") and len(data["number"]) == 18
+    assert (data["state"], data["version"], data["unit"]) == ("registered", 1, "BJ01")
+    assert data["customer"]["phone"] == "138****5678"
+    assert data["customer"]["id_number"] == "110***********002X"
+    assert data["customer"]["name"] == "张*"
+    assert [d["obligation"] for d in data["deadlines"]] == ["decision"]
+    stored = Complaint.objects.get(number=data["number"])
+    assert stored.events.get().type == "register"
+    assert stored.customer.id_number_enc and "1101051949" not in stored.customer.id_number_enc
+
+
+def test_the_same_key_twice_gives_one_complaint_and_the_same_body(key_client: Client) -> None:
+    first, second = create(key_client, "same"), create(key_client, "same")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    assert Complaint.objects.count() == 1
+
+
+def test_the_same_key_with_another_body_is_refused(key_client: Client) -> None:
+    create(key_client, "same")
+    response = create(key_client, "same", content="另一件事")
+    assert response.status_code == 409
+    assert "Idempotency-Key" in errors_of(response)
+    assert Complaint.objects.count() == 1
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"channel": "pigeon"}, "channel"),
+    ({"customer": {"phone": "13812345678"}}, "customer.name"),
+    ({"customer": {"name": "张三", "phone": "call me"}}, "customer.phone"),
+    ({"customer": {"name": "张三", "id_number": "110105194912310021"}}, "customer.id_number"),
+    ({"content": ""}, "content"),
+    ({"content": "长" * 20_001}, "content"),
+    ({"amount": "-5"}, "amount"),
+    ({"amount": "12.345"}, "amount"),
+    ({"received_at": "2026-01-01T10:00:00"}, "received_at"),
+    ({"received_at": "2999-01-01T10:00:00+08:00"}, "received_at"),
+    ({"unit": "NOPE"}, "unit"),
+    ({"codes": {"business": "B99"}}, "codes.business"),
+    ({"codes": {"colour": "B01"}}, "codes.colour"),
+    ({"surprise": 1}, "surprise"),
+])
+def test_bad_fields_are_named_and_nothing_is_written(
+    key_client: Client, overrides: dict[str, Any], field: str
+) -> None:
+    response = create(key_client, **overrides)
+    assert response.status_code == 422, response.content
+    assert field in errors_of(response)
+    assert response.json()["detail"]
+    assert Complaint.objects.count() == 0
+
+
+def test_a_missing_idempotency_key_is_named(key_client: Client) -> None:
+    response = post(key_client, "/api/v1/complaints", complaint_body())
+    assert response.status_code == 422
+    assert "Idempotency-Key" in errors_of(response)
+
+
+def test_invalid_json_and_wrong_content_type_are_refused(key_client: Client) -> None:
+    bad = key_client.post("/api/v1/complaints", data="{oops", content_type="application/json",
+                          headers={"Idempotency-Key": "x"})
+    assert bad.status_code == 400 and "body" in errors_of(bad)
+    form = key_client.post("/api/v1/complaints", data="a=b",
+                           content_type="application/x-www-form-urlencoded",
+                           headers={"Idempotency-Key": "x"})
+    assert form.status_code == 415 and "Content-Type" in errors_of(form)
+    assert Complaint.objects.count() == 0
+
+
+def test_it_refuses_without_credentials_and_without_the_scope(cast: Any) -> None:
+    anonymous = create(Client())
+    assert anonymous.status_code == 401 and "Authorization" in errors_of(anonymous)
+    _, token = issue_key("reader", ["complaints:read"], cast.bj)
+    reader = create(Client(headers={"Authorization": f"Bearer {token}"}))
+    assert reader.status_code == 403
+    wrong = create(Client(headers={"Authorization": "Bearer tsk_nope_nope"}))
+    assert wrong.status_code == 401
+    assert Complaint.objects.count() == 0
+
+
+def act(client: Client, number: str, action: str, version: int, **fields: Any) -> Any:
+    return post(client, f"/api/v1/complaints/{number}/actions/{action}",
+                {"version": version, **fields})
+
+
+NOTICE = {"decision": "upheld", "verification": "核对账单与通话录音。",
+          "basis": "信用卡章程第十条。", "reasons": "年费收取未经同意。"}
+
+
+def test_staff_walk_a_complaint_from_registered_to_closed(cast: Any) -> None:
+    agent, alice, mia = cast.client("agent"), cast.client("alice"), cast.client("mia")
+    created = create(agent).json()
+    number, v = created["number"], created["version"]
+    steps = [
+        (agent, "accept", {}, "accepted"),
+        (mia, "assign", {"unit": "BJ01", "handler": "alice"}, "assigned"),
+        (alice, "claim", {}, "investigating"),
+        (alice, "contact", {"kind": "call", "summary": "已致电客户"}, "investigating"),
+        (alice, "propose_resolution", {**NOTICE, "remedy": "refund", "amount": "300.00"},
+         "responded"),
+        (alice, "start_follow_up", {}, "follow_up"),
+        (agent, "follow_up_result", {"satisfied": True, "score": 5}, "closed"),
+    ]
+    for client, action, fields, state in steps:
+        response = act(client, number, action, v, **fields)
+        assert response.status_code == 200, (action, response.content)
+        assert response.json()["state"] == state
+        v = response.json()["version"]
+    events = agent.get(f"/api/v1/complaints/{number}/events").json()
+    assert [e["type"] for e in events] == ["register"] + [s[1] for s in steps]
+    assert events[-1]["actor"] == "staff:agent"
+    deadlines = agent.get(f"/api/v1/complaints/{number}/deadlines").json()
+    decision = next(d for d in deadlines if d["obligation"] == "decision")
+    assert decision["status"] == "met"
+    complaint = Complaint.objects.get(number=number)
+    assert complaint.closed_at and complaint.retention_until
+    assert complaint.notifications.filter(kind="decision_notice").count() == 1
+
+
+def test_a_large_amount_needs_approval_by_someone_else(cast: Any) -> None:
+    alice, mia = cast.client("alice"), cast.client("mia")
+    c = create(cast.client("agent"), amount="80000.00").json()
+    number = c["number"]
+    v = act(cast.client("agent"), number, "accept", 1).json()["version"]
+    v = act(mia, number, "assign", v, unit="BJ01", handler="alice").json()["version"]
+    v = act(alice, number, "claim", v).json()["version"]
+    proposed = act(alice, number, "propose_resolution", v, **NOTICE, remedy="compensation",
+                   amount="80000.00")
+    assert proposed.json()["state"] == "awaiting_approval"
+    v = proposed.json()["version"]
+    assert act(alice, number, "approve", v).status_code == 403  # a handler does not approve
+    assert act(alice, number, "respond", v, **NOTICE).status_code == 403  # nor bypasses it
+    approved = act(mia, number, "approve", v)
+    assert approved.status_code == 200 and approved.json()["state"] == "responded"
+
+
+def test_a_stale_version_is_refused_and_nothing_changes(cast: Any) -> None:
+    agent = cast.client("agent")
+    number = create(agent).json()["number"]
+    assert act(agent, number, "note", 1, text="first").status_code == 200
+    stale = act(agent, number, "accept", 1)
+    assert stale.status_code == 409 and "version" in errors_of(stale)
+    complaint = Complaint.objects.get(number=number)
+    assert (complaint.state, complaint.version, complaint.events.count()) == ("registered", 2, 2)
+
+
+def test_a_disallowed_action_is_a_409_naming_the_state(cast: Any) -> None:
+    agent = cast.client("agent")
+    number = create(agent).json()["number"]
+    response = act(agent, number, "start_follow_up", 1)
+    assert response.status_code == 409
+    assert "registered" in errors_of(response)["action"]
+    assert Event.objects.count() == 1
+
+
+def test_an_action_on_a_closed_complaint_is_refused(cast: Any) -> None:
+    agent = cast.client("agent")
+    number = create(agent).json()["number"]
+    v = act(agent, number, "withdraw", 1, reason="客户撤诉", via="phone").json()["version"]
+    response = act(agent, number, "note", v, text="late")
+    assert response.status_code == 409
+    assert Complaint.objects.get(number=number).state == "withdrawn"
+
+
+def test_action_fields_are_validated_by_name(cast: Any) -> None:
+    agent = cast.client("agent")
+    number = create(agent).json()["number"]
+    response = act(agent, number, "decline", 1, reason="because", detail="x")
+    assert response.status_code == 422
+    assert {"reason", "detail"} <= set(errors_of(response))
+    missing = post(agent, f"/api/v1/complaints/{number}/actions/accept", {})
+    assert missing.status_code == 422 and "version" in errors_of(missing)
+    assert act(agent, number, "fly", 1).status_code == 404
+
+
+def test_an_outsider_cannot_see_or_act_and_learns_nothing(cast: Any) -> None:
+    number = create(cast.client("agent")).json()["number"]
+    bob = cast.client("bob")
+    for path in ["", "/events", "/deadlines"]:
+        assert bob.get(f"/api/v1/complaints/{number}{path}").status_code == 404
+    assert bob.get("/api/v1/complaints/TS-20000101-000001").status_code == 404
+    assert act(bob, number, "note", 1, text="x").status_code == 404
+    assert bob.get("/api/v1/complaints").json()["count"] == 0
+    assert cast.client("root").get(f"/api/v1/complaints/{number}").status_code == 404
+
+
+def test_auditors_read_everything_and_change_nothing(cast: Any) -> None:
+    number = create(cast.client("agent")).json()["number"]
+    audrey = cast.client("audrey")
+    detail = audrey.get(f"/api/v1/complaints/{number}")
+    assert detail.status_code == 200 and detail.json()["allowed_actions"] == []
+    assert act(audrey, number, "note", 1, text="x").status_code == 403
+
+
+def test_the_list_filters_and_paginates(cast: Any, key_client: Client) -> None:
+    for i in range(5):
+        create(key_client, f"k{i}", channel="email" if i % 2 else "phone")
+    mia = cast.client("mia")
+    page = mia.get("/api/v1/complaints", {"page_size": 2, "page": 2}).json()
+    assert (page["count"], page["page"], len(page["results"])) == (5, 2, 2)
+    assert page["results"][0]["customer"] == "张*"
+    emails = mia.get("/api/v1/complaints", {"channel": "email"}).json()
+    assert emails["count"] == 2
+    assert mia.get("/api/v1/complaints", {"unit": "BJ02"}).json()["count"] == 0
+    assert mia.get("/api/v1/complaints", {"overdue": True}).json()["count"] == 0
+    bad = mia.get("/api/v1/complaints", {"page_size": 5000})
+    assert bad.status_code == 422 and "page_size" in errors_of(bad)
+
+
+def test_the_openapi_document_lists_every_action(cast: Any) -> None:
+    from complaints.lifecycle import LIFECYCLE
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    for action in LIFECYCLE:
+        assert f"/api/v1/complaints/{{number}}/actions/{action}" in schema["paths"]
+    assert Client().get("/api/v1/docs").status_code == 200

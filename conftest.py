@@ -1,0 +1,98 @@
+"""The shared cast of every test: one bank, one customer, staff inside and outside the unit."""
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+os.environ.setdefault("TOUSU_TASKS", "manual")
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings: Any, tmp_path: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TOUSU_TASKS = "manual"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class Cast:
+    """HO > BJ > (BJ01, BJ02); HO > SH > SH01. People, each with their grants:
+    agent (intake, BJ01), alice (handler, BJ01), bob (handler, SH01 — the outsider),
+    mia (manager, BJ01), max (manager, BJ — the unit above BJ01), cpo (consumer protection, HO),
+    audrey (auditor, HO), root (administrator, HO — no read role)."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from org.models import OrgUnit, RoleGrant
+
+        unit = OrgUnit.objects.create
+        self.ho = unit(code="HO", name="总行", kind="head_office")
+        self.bj = unit(code="BJ", name="北京分行", kind="branch", parent=self.ho)
+        self.bj01 = unit(code="BJ01", name="朝阳支行", kind="sub_branch", parent=self.bj)
+        self.bj02 = unit(code="BJ02", name="海淀支行", kind="sub_branch", parent=self.bj)
+        self.sh = unit(code="SH", name="上海分行", kind="branch", parent=self.ho)
+        self.sh01 = unit(code="SH01", name="浦东支行", kind="sub_branch", parent=self.sh)
+        users = get_user_model().objects
+        self.users = {}
+        for name, role, where in [
+            ("agent", "intake_agent", self.bj01), ("alice", "handler", self.bj01),
+            ("bob", "handler", self.sh01), ("mia", "manager", self.bj01),
+            ("max", "manager", self.bj), ("cpo", "consumer_protection", self.ho),
+            ("audrey", "auditor", self.ho), ("root", "administrator", self.ho),
+        ]:
+            user = users.create_user(name, password="pw-for-tests-only")
+            RoleGrant.objects.create(user=user, role=role, unit=where)
+            self.users[name] = user
+
+    def principal(self, name: str) -> Any:
+        from org.access import staff_principal
+
+        return staff_principal(self.users[name])
+
+    def client(self, name: str) -> Client:
+        client = Client()
+        client.force_login(self.users[name])
+        return client
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    return Cast()
+
+
+def complaint_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "customer": {"name": "张三", "phone": "13812345678", "id_number": "11010519491231002X"},
+        "unit": "BJ01",
+        "product": "信用卡",
+        "content": "信用卡年费未经同意被扣收300元，客服态度敷衍。",
+        "claim": "退还年费并道歉",
+        "amount": "300.00",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def register(cast: Cast) -> Callable[..., Any]:
+    """Register a complaint as the intake agent, through the real action."""
+    from complaints.actions import register_complaint
+    from complaints.schemas import ComplaintIn
+
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides: Any) -> Any:
+        body = complaint_body(**overrides)
+        complaint, _ = register_complaint(
+            cast.principal("agent"), ComplaintIn.model_validate(body),
+            idempotency_key=f"test-{next(counter)}", request_hash=json.dumps(body),
+        )
+        return complaint
+
+    return make

@@ -1,0 +1,46 @@
+"""Project-wide checks: migrations match the models; settings fail fast on bad values."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+
+from tousu.envconf import database_from_url, env_bool, env_int
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models() -> None:
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_settings_helpers_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_BOOL", "maybe")
+    monkeypatch.setenv("X_INT", "ten")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("X_BOOL", False)
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X_INT", 1)
+    with pytest.raises(ImproperlyConfigured):
+        database_from_url("mysql://x/y")
+
+
+def test_sqlite_runs_in_wal_mode_with_immediate_writes() -> None:
+    db = database_from_url("sqlite:///var/x.sqlite3")
+    options = db["OPTIONS"]
+    assert isinstance(options, dict)
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+    pg = database_from_url("postgres://u:p%40ss@db:5433/tousu")
+    assert (pg["HOST"], pg["PORT"], pg["PASSWORD"], pg["NAME"]) == ("db", "5433", "p@ss", "tousu")
+
+
+@pytest.mark.django_db
+def test_the_live_connection_is_in_wal_mode() -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 5000

@@ -1,0 +1,46 @@
+"""The minimal staff pages: a scoped list and a complaint with its timeline."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_is_required(cast: Any) -> None:
+    response = Client().get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_staff_sign_in_with_a_password(cast: Any) -> None:
+    client = Client()
+    response = client.post("/login/", {"username": "mia", "password": "pw-for-tests-only"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_the_list_shows_only_the_users_scope_with_masked_customers(cast: Any,
+                                                                   register: Any) -> None:
+    c = register()
+    page = cast.client("mia").get("/").content.decode()
+    assert c.number in page and "张*" in page and "13812345678" not in page
+    assert c.number not in cast.client("bob").get("/").content.decode()
+
+
+def test_the_complaint_page_shows_the_timeline(cast: Any, register: Any) -> None:
+    c = register()
+    page = cast.client("mia").get(f"/complaints/{c.number}/").content.decode()
+    assert "register" in page and "138****5678" in page and "13812345678" not in page
+    assert "110***********002X" in page
+    assert cast.client("bob").get(f"/complaints/{c.number}/").status_code == 404
+
+
+def test_the_list_page_makes_a_bounded_number_of_queries(
+    cast: Any, register: Any, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(10):
+        register()
+    client = cast.client("mia")
+    with django_assert_max_num_queries(8):
+        client.get("/")
