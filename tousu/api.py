@@ -11,6 +11,7 @@ from ninja.security import HttpBearer, SessionAuth
 from complaints.errors import ActionError
 from org.access import Principal, key_principal, staff_principal
 from org.keys import check_key
+from tousu import messages
 
 
 class BearerKey(HttpBearer):
@@ -37,7 +38,7 @@ api = NinjaAPI(
 
 def error(request: HttpRequest, status: int, detail: str,
           errors: list[tuple[str, str]] | None = None, code: str = "") -> HttpResponse:
-    body = {"detail": detail,
+    body = {"detail": messages.detail(code, detail),
             "errors": [{"field": f, "message": m, "code": code} for f, m in (errors or [])]}
     return api.create_response(request, body, status=status)
 
@@ -53,7 +54,7 @@ def _field(loc: list[Any]) -> str:
 
 @api.exception_handler(ValidationError)
 def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [(_field(e.get("loc", [])), str(e.get("msg", "invalid"))) for e in exc.errors]
+    errors = [(_field(e.get("loc", [])), messages.validation_message(e)) for e in exc.errors]
     return error(request, 422, "The request has invalid fields", errors, "invalid")
 
 

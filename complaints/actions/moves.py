@@ -228,8 +228,9 @@ def approve(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
     r.approved_by, r.approved_at = ctx.principal.label, ctx.now
     r.save(update_fields=["approved_by", "approved_at"])
     ctx.move(c)
-    notice = s.NoticeIn(version=1, decision=r.decision, verification=r.verification,
-                        basis=r.basis, reasons=r.reasons)
+    notice = s.NoticeIn.model_validate({"version": 1, "decision": r.decision,
+                                        "verification": r.verification, "basis": r.basis,
+                                        "reasons": r.reasons})
     return {**_respond(ctx, c, r, notice), "comment": p.comment}
 
 

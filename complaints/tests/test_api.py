@@ -254,3 +254,16 @@ def test_the_openapi_document_lists_every_action(cast: Any) -> None:
     for action in LIFECYCLE:
         assert f"/api/v1/complaints/{{number}}/actions/{action}" in schema["paths"]
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_errors_speak_the_clients_language(key_client: Client) -> None:
+    body = complaint_body(content="", amount="1.234")
+    zh = post(key_client, "/api/v1/complaints", body, **{"Idempotency-Key": "z",
+                                                        "Accept-Language": "zh-CN"})
+    assert errors_of(zh)["content"] == "至少 1 个字符"
+    assert errors_of(zh)["amount"] == "最多 2 位小数"
+    assert zh.json()["detail"].startswith("请求中有无效字段 / ")
+    en = post(key_client, "/api/v1/complaints", body, **{"Idempotency-Key": "z",
+                                                        "Accept-Language": "en"})
+    assert errors_of(en)["content"] == "String should have at least 1 character"
+    assert en.json()["detail"] == "The request has invalid fields"

@@ -1,0 +1,73 @@
+"""Bilingual error messages. Validation errors are worded by their type, in the language the
+client asked for (Accept-Language; the installation's default is Chinese)."""
+
+from typing import Any
+
+from django.utils import translation
+
+# pydantic error type -> Chinese wording; {placeholders} come from the error's context.
+ZH_BY_TYPE = {
+    "missing": "必填字段",
+    "extra_forbidden": "不允许的字段",
+    "enum": "取值无效，可选：{expected}",
+    "literal_error": "取值无效，可选：{expected}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_type": "应为文本",
+    "too_long": "最多 {max_length} 项",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "decimal_parsing": "应为数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_max_digits": "最多 {max_digits} 位数字",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "timezone_aware": "时间必须带时区，例如 2026-11-22T10:00:00+08:00",
+    "datetime_parsing": "不是有效的时间（ISO 8601）",
+    "datetime_from_date_parsing": "不是有效的时间（ISO 8601）",
+    "dict_type": "应为对象",
+    "list_type": "应为数组",
+    "model_type": "应为对象",
+    "json_invalid": "不是有效的 JSON",
+}
+# Our own error codes -> the Chinese detail shown beside the English one.
+ZH_BY_CODE = {
+    "invalid": "请求中有无效字段",
+    "invalid_json": "请求体不是有效的 JSON",
+    "unsupported_media_type": "请以 application/json 发送",
+    "too_large": "请求过大",
+    "unauthenticated": "需要身份认证：请使用有效的 API 密钥或登录",
+    "forbidden": "无权执行此操作",
+    "not_found": "未找到",
+    "stale_version": "投诉已被他人修改，请刷新后重试",
+    "not_allowed": "当前状态不允许此操作",
+    "idempotency_mismatch": "同一 Idempotency-Key 已用于不同的请求内容",
+}
+
+
+def chinese() -> bool:
+    return (translation.get_language() or "zh-hans").lower().startswith("zh")
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    english = str(error.get("msg", "invalid"))
+    if not chinese():
+        return english
+    kind = str(error.get("type", ""))
+    if kind == "value_error":
+        return f"无效：{error.get('ctx', {}).get('error', english)}"
+    template = ZH_BY_TYPE.get(kind)
+    if template is None:
+        return english
+    try:
+        return template.format(**error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return template
+
+
+def detail(code: str, english: str) -> str:
+    """The error's detail in the client's language, always with the English beside Chinese."""
+    zh = ZH_BY_CODE.get(code)
+    return f"{zh} / {english}" if zh and chinese() else english
