@@ -33,22 +33,32 @@ def event_hash(*, prev_hash: str, number: str, seq: int, type: str, actor: str,
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: int | None,
-                 at: dt.datetime, payload: dict[str, Any]) -> Event:
-    """Append an event and move the complaint's chain head (the caller saves the complaint)."""
+def seal_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: int | None,
+               at: dt.datetime, payload: dict[str, Any]) -> Event:
+    """The next event of the complaint, hashed, unsaved; the complaint's chain head moves to it
+    (the caller saves both in one transaction)."""
     payload = canonical(payload)
     seq = complaint.last_event_seq + 1
     digest = event_hash(
         prev_hash=complaint.last_event_hash, number=complaint.number, seq=seq, type=type,
         actor=actor_label, at=at, state_after=complaint.state, payload=payload,
     )
-    event = Event.objects.create(
+    event = Event(
         complaint=complaint, seq=seq, type=type, actor_id=actor_id, actor_label=actor_label,
         at=at, state_after=complaint.state, payload=payload,
         prev_hash=complaint.last_event_hash, hash=digest,
     )
     complaint.last_event_seq = seq
     complaint.last_event_hash = digest
+    return event
+
+
+def append_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: int | None,
+                 at: dt.datetime, payload: dict[str, Any]) -> Event:
+    """Append an event to a saved complaint (the caller saves the complaint's chain head)."""
+    event = seal_event(complaint, type, actor_label=actor_label, actor_id=actor_id, at=at,
+                       payload=payload)
+    event.save()
     return event
 
 

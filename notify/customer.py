@@ -1,10 +1,17 @@
 """Notices to the complaining customer, in the customer's language, through the outbox."""
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Customer
 from notify.models import Channel
 from notify.outbox import enqueue
 
 SIGNATURE = {"zh-Hans": "【Tousu银行】", "en": "Tousu Bank: "}
+
+
+def contact_channel(customer: Customer) -> str:
+    """How the customer is reached: SMS when there is a phone, else email, else '' (none)."""
+    if customer.phone:
+        return Channel.SMS
+    return Channel.EMAIL if customer.email else ""
 
 
 def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: str) -> str:
@@ -14,12 +21,10 @@ def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: s
     english = customer.language == "en"
     body = (SIGNATURE["en"] + en) if english else (SIGNATURE["zh-Hans"] + zh)
     subject = f"{complaint.number}: {en.split('.')[0]}" if english else f"{complaint.number} {kind}"
-    if customer.phone:
-        channel, address = Channel.SMS, customer.phone
-    elif customer.email:
-        channel, address = Channel.EMAIL, customer.email
-    else:
+    channel = contact_channel(customer)
+    if not channel:
         return ""
+    address = customer.phone if channel == Channel.SMS else customer.email
     enqueue(kind=kind, channel=channel, address=address, subject=subject[:300], body=body,
             dedupe_key=f"{kind}:{complaint.number}:{key}"[:120], complaint_id=complaint.pk)
     return channel

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notify.models import Channel, Notification, Status
@@ -57,48 +58,50 @@ def _send(notification: Notification) -> str:
     return "in_app"
 
 
-def _claim(notification_id: int, now: dt.datetime) -> bool:
-    """Take a row for sending; exactly one worker can win it."""
-    return bool(
-        Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
-            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        or Notification.objects.filter(
-            pk=notification_id, status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM
-        ).update(claimed_at=now, attempts=F("attempts") + 1)
-    )
+def _claim(now: dt.datetime, limit: int) -> list[Notification]:
+    """Take up to `limit` due rows in one conditional update; a row can be won by one worker
+    only. A row left `sending` by a crashed worker is taken again after STALE_CLAIM."""
+    token = uuid.uuid4().hex
+    due = Notification.objects.filter(
+        Q(status=Status.PENDING, next_attempt_at__lte=now)
+        | Q(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    ).order_by("next_attempt_at").values("pk")[:limit]
+    claimed = Notification.objects.filter(
+        Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM),
+        pk__in=list(due.values_list("pk", flat=True)),
+    ).update(status=Status.SENDING, claimed_at=now, claimed_by=token, attempts=F("attempts") + 1)
+    if not claimed:
+        return []
+    return list(Notification.objects.filter(claimed_by=token, status=Status.SENDING))
 
 
 def deliver_due(limit: int = 100) -> int:
-    """Deliver notifications that are due; returns how many were sent."""
+    """Deliver a batch of due notifications; returns how many were sent."""
     now = timezone.now()
-    ids = list(
-        Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    sent = 0
-    for notification_id in ids:
-        if not _claim(notification_id, now):
-            continue
-        notification = Notification.objects.get(pk=notification_id)
+    batch = _claim(now, limit)
+    sent, failed = [], []
+    for notification in batch:
         try:
-            proof = _send(notification)
+            notification.proof = _send(notification)[:200]
         except Exception as exc:  # any gateway failure is retried with backoff
-            failed = notification.attempts >= MAX_ATTEMPTS
             logger.warning("notification %s failed (attempt %s): %s",
-                           notification_id, notification.attempts, exc)
-            Notification.objects.filter(pk=notification_id).update(
-                status=Status.FAILED if failed else Status.PENDING,
-                next_attempt_at=now + dt.timedelta(seconds=30 * 2 ** notification.attempts),
-                last_error=str(exc)[:2000],
-            )
+                           notification.pk, notification.attempts, exc)
+            gave_up = notification.attempts >= MAX_ATTEMPTS
+            notification.status = Status.FAILED if gave_up else Status.PENDING
+            notification.next_attempt_at = now + dt.timedelta(
+                seconds=30 * 2 ** notification.attempts)
+            notification.last_error = str(exc)[:2000]
+            failed.append(notification)
             continue
-        Notification.objects.filter(pk=notification_id).update(
-            status=Status.SENT, sent_at=timezone.now(), proof=proof[:200], last_error=""
-        )
-        sent += 1
-    return sent
+        notification.status, notification.sent_at, notification.last_error = (
+            Status.SENT, timezone.now(), "")
+        sent.append(notification)
+    if sent:
+        Notification.objects.bulk_update(sent, ["status", "sent_at", "proof", "last_error"])
+    if failed:
+        Notification.objects.bulk_update(
+            failed, ["status", "next_attempt_at", "last_error"])
+    return len(sent)
 
 
 def tasks_mode() -> str:

@@ -10,14 +10,15 @@ from django.utils import timezone
 
 from clocks import service as clocks
 from complaints import crypto
-from complaints.audit import append_event
+from clocks import rules
+from complaints.audit import seal_event
 from complaints.choices import REGULATOR_SOURCES, State
 from complaints.errors import ActionError, Conflict, Forbidden
 from complaints.lifecycle import STAFF
 from complaints.models import Complaint, Customer
 from complaints.numbers import local_today, next_number
 from complaints.schemas import ComplaintIn, CustomerIn
-from notify.customer import notify_customer
+from notify.customer import contact_channel, notify_customer
 from org.access import INTEGRATION, Principal
 from org.models import OrgUnit
 from triage.codes import unknown_codes
@@ -133,18 +134,19 @@ def register_complaint(
                 created_by=principal.label, idempotency_scope=scope,
                 idempotency_key=idempotency_key, request_hash=request_hash,
             )
-            complaint.save()
-            deadline = clocks.decision_deadline(complaint.pk, received_at)
-            deadline.save()
-            ack = _acknowledge(complaint, deadline.due_at)
-            append_event(
+            due_at = rules.decision_due(received_at)
+            event = seal_event(
                 complaint, "register", actor_label=principal.label, actor_id=principal.user_id,
                 at=now, payload={"channel": data.channel, "source": data.source,
                                  "unit": unit.code, "severity": complaint.severity,
-                                 "tags": complaint.tags, "decision_due": deadline.due_at,
-                                 "acknowledged_by": ack},
+                                 "tags": complaint.tags, "decision_due": due_at,
+                                 "acknowledged_by": contact_channel(customer)},
             )
-            complaint.save(update_fields=["last_event_seq", "last_event_hash"])
+            complaint.save()
+            event.complaint = complaint
+            event.save()
+            clocks.decision_deadline(complaint.pk, received_at).save()
+            _acknowledge(complaint, due_at)
     except IntegrityError:
         if idempotency_key:  # a concurrent retry with the same key won the race
             earlier = Complaint.objects.filter(

@@ -51,3 +51,16 @@ def test_the_same_notice_is_written_once(register: Any) -> None:
     c = register()
     notify_customer(c, "acknowledgement", zh="再次", en="again", key="1")
     assert Notification.objects.filter(complaint=c).count() == 1
+
+
+def test_a_row_claimed_by_one_worker_is_not_taken_by_another(register: Any) -> None:
+    from django.utils import timezone
+
+    from notify.outbox import _claim
+
+    register()
+    now = timezone.now()
+    assert len(_claim(now, 10)) == 1
+    assert _claim(now, 10) == []  # taken, not yet stale
+    later = now + timezone.timedelta(minutes=11)
+    assert len(_claim(later, 10)) == 1  # a crashed worker's row is taken again
