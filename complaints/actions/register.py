@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clocks import rules
 from clocks import service as clocks
 from complaints import crypto
-from clocks import rules
 from complaints.audit import seal_event
 from complaints.choices import REGULATOR_SOURCES, State
 from complaints.errors import ActionError, Conflict, Forbidden
