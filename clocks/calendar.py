@@ -3,6 +3,7 @@ from the `chinesecalendar` package; a year it does not cover falls back to weeke
 
 import datetime as dt
 import logging
+from functools import cache
 
 import chinese_calendar
 
@@ -13,8 +14,13 @@ def is_cn_working_day(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        logger.warning("No official CN holiday schedule for %s: weekends only", day.year)
+        _warn_missing_year(day.year)
         return day.weekday() < 5
+
+
+@cache
+def _warn_missing_year(year: int) -> None:
+    logger.warning("No official CN holiday schedule for %s yet: counting weekends only", year)
 
 
 def next_cn_working_day(day: dt.date) -> dt.date:

@@ -118,6 +118,8 @@ TOUSU_TASKS = env_str("TOUSU_TASKS", "inprocess")
 TOUSU_SMS_GATEWAY = env_str("TOUSU_SMS_GATEWAY", "console")
 # Keys for customer identifiers encrypted at rest, newest first (rotation keeps the old ones).
 TOUSU_FIELD_KEYS = env_list("TOUSU_FIELD_KEYS", [])
+# Real complaint data (never copied into the repo): demo texts, triage training, benchmarks.
+TOUSU_DATA_DIR = Path(env_str("TOUSU_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
 TOUSU_MAX_TEXT = env_int("TOUSU_MAX_TEXT", 20_000)
 TOUSU_MAX_ATTACHMENT_BYTES = env_int("TOUSU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 TOUSU_PAGE_SIZE_MAX = 200

@@ -243,15 +243,23 @@ def return_(ctx: Ctx, c: Complaint, p: s.ReturnIn) -> dict[str, Any]:
 
 
 def respond(ctx: Ctx, c: Complaint, p: s.NoticeIn) -> dict[str, Any]:
+    """Respond directly. From awaiting_approval this approves the pending resolution with the
+    notice's wording (managers only, never one's own proposal), keeping its remedy and amount."""
     if c.state == State.AWAITING_APPROVAL:
-        pending = _pending_resolution(c)
-        pending.approved_by, pending.approved_at = ctx.principal.label, ctx.now
-        pending.save(update_fields=["approved_by", "approved_at"])
-    r = Resolution.objects.create(
-        complaint=c, decision=p.decision, remedy="explanation", verification=p.verification,
-        basis=p.basis, reasons=p.reasons, proposed_by=ctx.principal.label, proposed_at=ctx.now,
-        approved_by=ctx.principal.label, approved_at=ctx.now,
-    )
+        r = _pending_resolution(c)
+        if r.proposed_by == ctx.principal.label:
+            raise Forbidden("You may not approve your own proposal", [("approver", "four eyes")])
+        r.decision, r.verification, r.basis, r.reasons = (
+            p.decision, p.verification, p.basis, p.reasons)
+        r.approved_by, r.approved_at = ctx.principal.label, ctx.now
+        r.save(update_fields=["decision", "verification", "basis", "reasons", "approved_by",
+                              "approved_at"])
+    else:
+        r = Resolution.objects.create(
+            complaint=c, decision=p.decision, remedy="explanation", verification=p.verification,
+            basis=p.basis, reasons=p.reasons, proposed_by=ctx.principal.label,
+            proposed_at=ctx.now, approved_by=ctx.principal.label, approved_at=ctx.now,
+        )
     ctx.move(c)
     return _respond(ctx, c, r, p)
 

@@ -267,3 +267,19 @@ def test_errors_speak_the_clients_language(key_client: Client) -> None:
                                                         "Accept-Language": "en"})
     assert errors_of(en)["content"] == "String should have at least 1 character"
     assert en.json()["detail"] == "The request has invalid fields"
+
+
+def test_nobody_approves_their_own_proposal_by_responding(cast: Any) -> None:
+    mia = cast.client("mia")
+    number = create(cast.client("agent"), amount="90000.00").json()["number"]
+    v = act(mia, number, "accept", 1).json()["version"]
+    v = act(mia, number, "assign", v, unit="BJ01", handler="mia").json()["version"]
+    v = act(mia, number, "claim", v).json()["version"]
+    v = act(mia, number, "propose_resolution", v, **NOTICE, remedy="compensation",
+            amount="90000.00").json()["version"]
+    assert act(mia, number, "respond", v, **NOTICE).status_code == 403
+    responded = act(cast.client("max"), number, "respond", v, **NOTICE)
+    assert responded.status_code == 200 and responded.json()["state"] == "responded"
+    resolution = Complaint.objects.get(number=number).resolutions.get()
+    assert (resolution.remedy, str(resolution.amount)) == ("compensation", "90000.00")
+    assert resolution.approved_by == "staff:max"
