@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the OpenAPI docs' assets locally: no CDN on a bank intranet
     "org",
     "complaints",
     "clocks",
@@ -92,7 +93,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Evidence arrives base64-encoded in JSON: 10 MiB of file is about 13.4 MiB of body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024

@@ -283,3 +283,9 @@ def test_nobody_approves_their_own_proposal_by_responding(cast: Any) -> None:
     resolution = Complaint.objects.get(number=number).resolutions.get()
     assert (resolution.remedy, str(resolution.amount)) == ("compensation", "90000.00")
     assert resolution.approved_by == "staff:max"
+
+
+def test_the_api_docs_load_no_asset_from_the_internet() -> None:
+    page = Client().get("/api/v1/docs").content.decode()
+    assert "swagger" in page.lower()
+    assert "cdn" not in page.lower() and "https://" not in page
