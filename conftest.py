@@ -13,6 +13,9 @@ os.environ.setdefault("TOUSU_TASKS", "manual")
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings: Any, tmp_path: Any) -> None:
+    from org import cache
+
+    cache.clear()  # rolled-back test data fires no signals; ids may be reused
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TOUSU_TASKS = "manual"
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -20,20 +20,16 @@ STALE_CLAIM = dt.timedelta(minutes=10)
 def enqueue(
     *, kind: str, channel: str, address: str, subject: str, body: str, dedupe_key: str,
     complaint_id: int | None = None, user_id: int | None = None,
-) -> Notification | None:
-    """Write a notification to the outbox; delivery starts once the transaction commits.
-    Returns None when a notification with the same dedupe key was already written."""
+) -> None:
+    """Write a notification to the outbox; delivery starts once the transaction commits. A
+    notification whose dedupe key was already written is not written again (INSERT … ON
+    CONFLICT DO NOTHING, so a duplicate costs no savepoint and no error)."""
     notification = Notification(
         complaint_id=complaint_id, user_id=user_id, kind=kind, channel=channel, address=address,
         subject=subject, body=body, dedupe_key=dedupe_key, next_attempt_at=timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            notification.save()
-    except IntegrityError:
-        return None
+    Notification.objects.bulk_create([notification], ignore_conflicts=True)
     transaction.on_commit(kick)
-    return notification
 
 
 def kick() -> None:

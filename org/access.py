@@ -7,6 +7,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 
+from org import cache
 from org.choices import Role
 from org.models import ApiKey, OrgUnit, RoleGrant
 
@@ -76,4 +77,24 @@ def key_principal(key: ApiKey) -> Principal:
 
 
 def unit_by_code(code: str) -> OrgUnit | None:
-    return OrgUnit.objects.filter(code=code, active=True).first()
+    """The active unit with this code (cached briefly: read on every registration)."""
+    return cache.remember(
+        "unit", code, lambda: OrgUnit.objects.filter(code=code, active=True).first()
+    )
+
+
+def unit_by_path(path: str) -> OrgUnit | None:
+    return cache.remember(
+        "unit-path", path, lambda: OrgUnit.objects.filter(path=path, active=True).first()
+    )
+
+
+def principal_for_token(token: str) -> Principal | None:
+    """The principal of an active API key (cached briefly by the token's hash)."""
+    from org.keys import check_key, digest
+
+    def load() -> Principal | None:
+        key = check_key(token)
+        return key_principal(key) if key else None
+
+    return cache.remember("key", digest(token), load)

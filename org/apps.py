@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class OrgConfig(AppConfig):
     name = "org"
     verbose_name = "组织与角色 Organisation"
+
+    def ready(self) -> None:
+        from org import cache
+        from org.models import ApiKey, OrgUnit, RoleGrant
+
+        for model in (ApiKey, OrgUnit, RoleGrant):
+            post_save.connect(cache.clear, sender=model, dispatch_uid=f"org-cache-{model.__name__}")
+            post_delete.connect(cache.clear, sender=model,
+                                dispatch_uid=f"org-cache-del-{model.__name__}")

@@ -19,7 +19,7 @@ class KeyError_(ValueError):
     pass
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -34,7 +34,7 @@ def issue_key(name: str, scopes: list[str], unit: OrgUnit) -> tuple[ApiKey, str]
     secret = secrets.token_urlsafe(32)
     token = f"{KEY_PREFIX}_{prefix}_{secret}"
     key = ApiKey.objects.create(
-        name=name, prefix=prefix, key_hash=_digest(token), scopes=sorted(set(scopes)), unit=unit
+        name=name, prefix=prefix, key_hash=digest(token), scopes=sorted(set(scopes)), unit=unit
     )
     return key, token
 
@@ -45,6 +45,6 @@ def check_key(token: str) -> ApiKey | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
     key = ApiKey.objects.select_related("unit").filter(prefix=parts[1], active=True).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _digest(token)):
+    if key is None or not hmac.compare_digest(key.key_hash, digest(token)):
         return None
     return key

@@ -9,15 +9,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from complaints.errors import ActionError
-from org.access import Principal, key_principal, staff_principal
-from org.keys import check_key
+from org.access import Principal, principal_for_token, staff_principal
 from tousu import messages
 
 
 class BearerKey(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
-        key = check_key(token)
-        return key_principal(key) if key else None
+        return principal_for_token(token)
 
 
 class StaffSession(SessionAuth):

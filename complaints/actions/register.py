@@ -19,7 +19,7 @@ from complaints.models import Complaint, Customer
 from complaints.numbers import local_today, next_number
 from complaints.schemas import ComplaintIn, CustomerIn
 from notify.customer import contact_channel, notify_customer
-from org.access import INTEGRATION, Principal
+from org.access import INTEGRATION, Principal, unit_by_code, unit_by_path
 from org.models import OrgUnit
 from triage.codes import unknown_codes
 from triage.signals import Signal, read_signals, severity_for
@@ -38,14 +38,16 @@ def request_fingerprint(body: bytes) -> str:
 
 def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
     if data.unit:
-        unit = OrgUnit.objects.filter(code=data.unit, active=True).first()
+        unit = unit_by_code(data.unit)
         if unit is None:
             raise ActionError("Unknown unit", [("unit", f"no active org unit {data.unit!r}")])
     else:
         home = next((p for r, p in principal.grants if r in STAFF or r == INTEGRATION), None)
         if home is None:
             raise Forbidden("You may not register complaints", [("unit", "no registering role")])
-        unit = OrgUnit.objects.get(path=home)
+        unit = unit_by_path(home)
+        if unit is None:
+            raise Forbidden("Your unit is inactive", [("unit", "inactive unit")])
     roles = principal.roles_on(unit.path)
     allowed = (INTEGRATION in roles and principal.has_scope("complaints:create")) or (
         principal.api_key_id is None and roles & STAFF
@@ -92,16 +94,6 @@ def register_complaint(
     this idempotency key with False. The complaint, its first event, its deadline and its
     acknowledgement are committed together before this returns."""
     scope = principal.label[:64]
-    if idempotency_key:
-        earlier = Complaint.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
-        if earlier is not None:
-            if earlier.request_hash != request_hash:
-                raise Conflict("Idempotency-Key was used with a different body",
-                               [("Idempotency-Key", "reused with a different request body")],
-                               code="idempotency_mismatch")
-            return earlier, False
     now = timezone.now()
     _validate(data, now)
     unit = _registering_unit(principal, data)
@@ -148,13 +140,18 @@ def register_complaint(
             clocks.decision_deadline(complaint.pk, received_at).save()
             _acknowledge(complaint, due_at)
     except IntegrityError:
-        if idempotency_key:  # a concurrent retry with the same key won the race
-            earlier = Complaint.objects.filter(
-                idempotency_scope=scope, idempotency_key=idempotency_key
-            ).first()
-            if earlier is not None:
-                return earlier, False
-        raise
+        # A retry: the unique idempotency constraint refused a second complaint for this key.
+        # Checking afterwards, not before, keeps the first request (the common one) to a write.
+        earlier = Complaint.objects.filter(
+            idempotency_scope=scope, idempotency_key=idempotency_key
+        ).first() if idempotency_key else None
+        if earlier is None:
+            raise
+        if earlier.request_hash != request_hash:
+            raise Conflict("Idempotency-Key was used with a different body",
+                           [("Idempotency-Key", "reused with a different request body")],
+                           code="idempotency_mismatch") from None
+        return earlier, False
     return complaint, True
 
 

@@ -289,3 +289,12 @@ def test_the_api_docs_load_no_asset_from_the_internet() -> None:
     page = Client().get("/api/v1/docs").content.decode()
     assert "swagger" in page.lower()
     assert "cdn" not in page.lower() and "https://" not in page
+
+
+def test_a_deactivated_key_is_refused_at_once(cast: Any) -> None:
+    key, token = issue_key("gone", ["complaints:create", "complaints:read"], cast.bj)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/v1/complaints").status_code == 200
+    key.active = False
+    key.save()
+    assert client.get("/api/v1/complaints").status_code == 401

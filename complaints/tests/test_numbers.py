@@ -56,3 +56,31 @@ def test_numbers_grow_a_digit_after_999999_in_a_day() -> None:
     DailyCounter.objects.create(day=day, last=999_999)
     assert next_number(day) == "TS-20261122-1000000"
     assert next_number(dt.date(2026, 11, 23)) == "TS-20261123-000001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_retries_with_one_key_give_one_complaint(cast: Any) -> None:
+    _, token = issue_key("cti", ["complaints:create"], cast.bj)
+    answers: list[tuple[int, str]] = []
+    barrier = threading.Barrier(10)
+    body = json.dumps(complaint_body())
+
+    def worker() -> None:
+        client = Client(headers={"Authorization": f"Bearer {token}"})
+        barrier.wait()
+        try:
+            response = client.post("/api/v1/complaints", data=body,
+                                   content_type="application/json",
+                                   headers={"Idempotency-Key": "one-key"})
+            answers.append((response.status_code, response.json()["number"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(status for status, _ in answers) == [200] * 9 + [201]
+    assert len({number for _, number in answers}) == 1
+    assert Complaint.objects.count() == 1
