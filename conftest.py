@@ -92,10 +92,9 @@ def register(cast: Cast) -> Callable[..., Any]:
 
     def make(**overrides: Any) -> Any:
         body = complaint_body(**overrides)
-        complaint, _ = register_complaint(
+        return register_complaint(
             cast.principal("agent"), ComplaintIn.model_validate(body),
             idempotency_key=f"test-{next(counter)}", request_hash=json.dumps(body),
-        )
-        return complaint
+        ).complaint
 
     return make

@@ -76,11 +76,12 @@ def create_complaint(
     """Registers the complaint, computes its deadline and queues the acknowledgement. A retry
     with the same `Idempotency-Key` and body returns the same complaint (200)."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
-    complaint, created = register_complaint(
+    registered = register_complaint(
         principal, payload, idempotency_key=idempotency_key,
         request_hash=request_fingerprint(request.body),
     )
-    return Status(201 if created else 200, complaint_out(principal, complaint))
+    out = complaint_out(principal, registered.complaint, registered.deadlines)
+    return Status(201 if registered.created else 200, out)
 
 
 class ListFilters(Schema):

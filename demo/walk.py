@@ -116,13 +116,13 @@ class Walk:
     def register(self) -> None:
         self.later(0.05, 2.0)
         data = complaint_in(self.plan)
-        complaint, created = register_complaint(
+        registered = register_complaint(
             self.principals(registrar(self.plan)), data, idempotency_key=self.plan.key,
             request_hash=request_fingerprint(data.model_dump_json().encode()),
         )
-        if not created:
+        if not registered.created:
             raise ValueError(f"{self.plan.key} was already registered")
-        self._seen(complaint, "register")
+        self._seen(registered.complaint, "register")
 
     def act(self, actor: str, action: str, hours: tuple[float, float], **fields: Any) -> None:
         """Run `action` as `actor` after `hours` (low, high) have passed on the demo clock."""

@@ -1,6 +1,7 @@
 """Registering a complaint: the first action of every channel."""
 
 import datetime as dt
+from dataclasses import dataclass
 import hashlib
 import json
 
@@ -9,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clocks import rules
+from clocks.models import Deadline
 from clocks import service as clocks
 from complaints import crypto
 from complaints.audit import seal_event
@@ -87,12 +89,19 @@ def _customer(data: CustomerIn) -> tuple[Customer, bool]:
     return customer, False
 
 
+@dataclass(frozen=True)
+class Registered:
+    complaint: Complaint
+    created: bool  # False: an earlier request with the same idempotency key registered it
+    deadlines: list[Deadline] | None = None  # the new complaint's, to answer without a query
+
+
 def register_complaint(
     principal: Principal, data: ComplaintIn, *, idempotency_key: str, request_hash: str
-) -> tuple[Complaint, bool]:
-    """Register a complaint and return it with True, or the complaint already registered under
-    this idempotency key with False. The complaint, its first event, its deadline and its
-    acknowledgement are committed together before this returns."""
+) -> Registered:
+    """Register a complaint, or return the one already registered under this idempotency key.
+    The complaint, its first event, its deadline and its acknowledgement are committed
+    together before this returns."""
     scope = principal.label[:64]
     now = timezone.now()
     _validate(data, now)
@@ -137,7 +146,8 @@ def register_complaint(
             complaint.save()
             event.complaint = complaint
             event.save()
-            clocks.decision_deadline(complaint.pk, received_at).save()
+            deadline = clocks.decision_deadline(complaint.pk, received_at)
+            deadline.save()
             _acknowledge(complaint, due_at)
     except IntegrityError:
         # A retry: the unique idempotency constraint refused a second complaint for this key.
@@ -151,8 +161,8 @@ def register_complaint(
             raise Conflict("Idempotency-Key was used with a different body",
                            [("Idempotency-Key", "reused with a different request body")],
                            code="idempotency_mismatch") from None
-        return earlier, False
-    return complaint, True
+        return Registered(earlier, created=False)
+    return Registered(complaint, created=True, deadlines=[deadline])
 
 
 def _acknowledge(complaint: Complaint, due_at: dt.datetime) -> str:
