@@ -1,17 +1,17 @@
 """Registering a complaint: the first action of every channel."""
 
 import datetime as dt
-from dataclasses import dataclass
 import hashlib
 import json
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clocks import rules
-from clocks.models import Deadline
 from clocks import service as clocks
+from clocks.models import Deadline
 from complaints import crypto
 from complaints.audit import seal_event
 from complaints.choices import REGULATOR_SOURCES, State
