@@ -27,6 +27,7 @@ run: install
 
 test: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy .
 	$(PY) manage.py makemigrations --check --dry-run -v1
 	$(PY) -m pytest -n 2 -q
 
