@@ -71,7 +71,7 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tousu.sqlite3'}")
     )
 }
-if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
+if "sqlite" in str(DATABASES["default"]["ENGINE"]):
     # Tests use a file, not shared-cache memory, so concurrency tests meet the real locking.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

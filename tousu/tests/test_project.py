@@ -43,4 +43,37 @@ def test_the_live_connection_is_in_wal_mode() -> None:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA busy_timeout")
-        assert cursor.fetchone()[0] >= 5000
+        assert cursor.fetchone()[0] == 5  # the backend itself waits (tousu/sqlite)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_waits_for_the_lock_instead_of_failing() -> None:
+    """One connection holds the write lock for 300 ms (far past the 5 ms driver timeout); a
+    second writer, in autocommit and in a transaction, waits and succeeds."""
+    import sqlite3
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from complaints.models import DailyCounter
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None,
+                             check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    released.start()
+    started = time.monotonic()
+    try:
+        import datetime as dt
+
+        DailyCounter.objects.create(day=dt.date(2026, 1, 1), last=1)  # autocommit write
+        with transaction.atomic():  # BEGIN IMMEDIATE
+            DailyCounter.objects.create(day=dt.date(2026, 1, 2), last=1)
+    finally:
+        released.join()
+        holder.close()
+    assert time.monotonic() - started >= 0.25
+    assert DailyCounter.objects.count() == 2
