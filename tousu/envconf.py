@@ -66,6 +66,9 @@ def sqlite_database(path: str) -> dict[str, object]:
     return {
         "ENGINE": "tousu.sqlite",
         "NAME": path,
+        # Opening a connection (PRAGMAs, schema) costs more than a whole registration's SQL.
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 0.005,

@@ -152,9 +152,12 @@ def register_complaint(
     except IntegrityError:
         # A retry: the unique idempotency constraint refused a second complaint for this key.
         # Checking afterwards, not before, keeps the first request (the common one) to a write.
-        earlier = Complaint.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first() if idempotency_key else None
+        earlier = (
+            Complaint.objects.filter(idempotency_scope=scope, idempotency_key=idempotency_key)
+            .exclude(idempotency_key="")  # lets SQLite use the partial unique index
+            .order_by().first()
+            if idempotency_key else None
+        )
         if earlier is None:
             raise
         if earlier.request_hash != request_hash:
