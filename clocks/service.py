@@ -18,11 +18,12 @@ class ClockError(ValueError):
         self.field = field
 
 
-def decision_deadline(complaint_id: int, received_at: dt.datetime) -> Deadline:
+def decision_deadline(complaint_id: int, received_at: dt.datetime,
+                      due_at: dt.datetime | None = None) -> Deadline:
     """The unsaved decision deadline of a newly registered complaint."""
     return Deadline(
         complaint_id=complaint_id, obligation=Obligation.DECISION, rule_pack=PACK,
-        started_at=received_at, due_at=rules.decision_due(received_at),
+        started_at=received_at, due_at=due_at or rules.decision_due(received_at),
     )
 
 

@@ -146,7 +146,7 @@ def register_complaint(
             complaint.save()
             event.complaint = complaint
             event.save()
-            deadline = clocks.decision_deadline(complaint.pk, received_at)
+            deadline = clocks.decision_deadline(complaint.pk, received_at, due_at)
             deadline.save()
             _acknowledge(complaint, due_at)
     except IntegrityError:
