@@ -26,6 +26,7 @@ class DeclineIn(ActionIn):
 class AssignIn(ActionIn):
     unit: str = Field(min_length=1, max_length=32)
     handler: str = Field("", max_length=150)
+    reason: str = Field("", max_length=2000)
 
 
 class ContactIn(ActionIn):

@@ -54,6 +54,10 @@ class Complaint(models.Model):
     registered_at = models.DateTimeField()
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="complaints")
+    account_branch = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="handled_complaints",
@@ -236,6 +240,8 @@ class Resolution(models.Model):
     basis = models.TextField()
     reasons = models.TextField()
     needs_approval = models.BooleanField(default=False)
+    # "unit": the unit's manager approves; "above": a manager of a unit above it must.
+    approval_level = models.CharField(max_length=8, blank=True)
     proposed_by = models.CharField(max_length=150)
     proposed_at = models.DateTimeField()
     approved_by = models.CharField(max_length=150, blank=True)

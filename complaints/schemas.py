@@ -67,6 +67,7 @@ class ComplaintIn(Strict):
     received_at: AwareDatetime | None = None
     customer: CustomerIn
     unit: str = Field("", max_length=32)
+    account_branch: str = Field("", max_length=32)
     product: str = Field("", max_length=200)
     content: Text
     claim: OptText = ""

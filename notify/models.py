@@ -6,6 +6,13 @@ class Channel(models.TextChoices):
     EMAIL = "email", "邮件 Email"
     SMS = "sms", "短信 SMS"
     IN_APP = "in_app", "站内 In-app"
+    WECOM = "wecom", "企业微信群机器人 WeCom robot"
+    DINGTALK = "dingtalk", "钉钉群机器人 DingTalk robot"
+    SLACK = "slack", "Slack webhook"
+    TEAMS = "teams", "Teams webhook"
+
+
+WEBHOOK_CHANNELS = frozenset({Channel.WECOM, Channel.DINGTALK, Channel.SLACK, Channel.TEAMS})
 
 
 class Status(models.TextChoices):
@@ -28,9 +35,12 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
         related_name="notifications",
     )
+    subscription = models.ForeignKey(
+        "org.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    address = models.CharField(max_length=254, blank=True)
+    address = models.CharField(max_length=500, blank=True)
     subject = models.CharField(max_length=300)
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notify.models import Channel, Notification, Status
+from notify.models import WEBHOOK_CHANNELS, Channel, Notification, Status
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -20,6 +20,7 @@ STALE_CLAIM = dt.timedelta(minutes=10)
 def enqueue(
     *, kind: str, channel: str, address: str, subject: str, body: str, dedupe_key: str,
     complaint_id: int | None = None, user_id: int | None = None,
+    subscription_id: int | None = None,
 ) -> None:
     """Write a notification to the outbox; delivery starts once the transaction commits. A
     notification whose dedupe key was already written is not written again (INSERT … ON
@@ -27,6 +28,7 @@ def enqueue(
     notification = Notification(
         complaint_id=complaint_id, user_id=user_id, kind=kind, channel=channel, address=address,
         subject=subject, body=body, dedupe_key=dedupe_key, next_attempt_at=timezone.now(),
+        subscription_id=subscription_id,
     )
     Notification.objects.bulk_create([notification], ignore_conflicts=True)
     transaction.on_commit(kick)
@@ -51,6 +53,12 @@ def _send(notification: Notification) -> str:
         from notify.sms import gateway
 
         return gateway().send(notification.address, notification.body, notification.dedupe_key)
+    if notification.channel in WEBHOOK_CHANNELS:
+        from notify import webhooks
+
+        secret = notification.subscription.secret if notification.subscription else ""
+        return webhooks.post(notification.channel, notification.address, notification.body,
+                             secret)
     return "in_app"
 
 
@@ -68,7 +76,8 @@ def _claim(now: dt.datetime, limit: int) -> list[Notification]:
     ).update(status=Status.SENDING, claimed_at=now, claimed_by=token, attempts=F("attempts") + 1)
     if not claimed:
         return []
-    return list(Notification.objects.filter(claimed_by=token, status=Status.SENDING))
+    return list(Notification.objects.filter(claimed_by=token, status=Status.SENDING)
+                .select_related("subscription"))
 
 
 def deliver_due(limit: int = 100) -> int:

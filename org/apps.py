@@ -8,9 +8,9 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from org import cache
-        from org.models import ApiKey, OrgUnit, RoleGrant
+        from org.models import ApiKey, OrgUnit, RoleGrant, RoutingRule
 
-        for model in (ApiKey, OrgUnit, RoleGrant):
+        for model in (ApiKey, OrgUnit, RoleGrant, RoutingRule):
             post_save.connect(cache.clear, sender=model, dispatch_uid=f"org-cache-{model.__name__}")
             post_delete.connect(cache.clear, sender=model,
                                 dispatch_uid=f"org-cache-del-{model.__name__}")

@@ -15,3 +15,29 @@ class Role(models.TextChoices):
     CONSUMER_PROTECTION = "consumer_protection", "消保专员 Consumer-protection officer"
     AUDITOR = "auditor", "内控合规 Auditor"
     ADMINISTRATOR = "administrator", "系统管理员 Administrator"
+
+
+class Assignment(models.TextChoices):
+    MANUAL = "manual", "人工分派 Manual"
+    LEAST_OPEN = "least_open", "在办最少 Least open work"
+    ROUND_ROBIN = "round_robin", "轮流 Round robin"
+
+
+class StaffEvent(models.TextChoices):
+    MAJOR = "major", "重大投诉 Major complaint"
+    WORK_ORDER = "work_order", "工单 Work order"
+    TRANSFER = "transfer", "转办 Transfer"
+    UNCLAIMED = "unclaimed", "工单超时未认领 Unclaimed work order"
+    ESCALATION = "escalation", "升级 Escalation"
+    WARNING = "warning", "时限预警 Deadline warning"
+    BREACH = "breach", "超时 Deadline breach"
+    BULLETIN = "bulletin", "每日工单通报 Daily bulletin"
+
+
+class StaffChannel(models.TextChoices):
+    IN_APP = "in_app", "站内 In-app"
+    EMAIL = "email", "邮件 Email"
+    WECOM = "wecom", "企业微信群机器人 WeCom robot"
+    DINGTALK = "dingtalk", "钉钉群机器人 DingTalk robot"
+    SLACK = "slack", "Slack webhook"
+    TEAMS = "teams", "Teams webhook"

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from org.choices import Role, UnitKind
+from org.choices import Assignment, Role, StaffChannel, StaffEvent, UnitKind
 
 
 class OrgUnit(models.Model):
@@ -20,6 +20,21 @@ class OrgUnit(models.Model):
     approval_limit = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("5000.00"),
         help_text="Resolutions above this amount need the unit manager's approval.",
+    )
+    senior_approval_limit = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("50000.00"),
+        help_text="Resolutions above this amount need approval one level up.",
+    )
+    assignment = models.CharField(
+        max_length=12, choices=Assignment.choices, default=Assignment.LEAST_OPEN,
+        help_text="How a work order sent to this unit without a handler finds one.",
+    )
+    claim_minutes = models.PositiveIntegerField(
+        default=240, help_text="A work order not claimed within this time goes back to the manager."
+    )
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
     )
     active = models.BooleanField(default=True)
 
@@ -79,3 +94,45 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RoutingRule(models.Model):
+    """Picks the responsible unit of a new complaint. Rules are tried in `order`; the first whose
+    every set condition holds wins. A rule with no condition is a catch-all (the fallback)."""
+
+    order = models.PositiveIntegerField(default=100)
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    account_branch = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The customer's account branch is this unit or inside it.",
+    )
+    named_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The unit named in the complaint is this unit or inside it.",
+    )
+    product_contains = models.CharField(max_length=100, blank=True)
+    code = models.CharField(max_length=16, blank=True, help_text="A classification code, e.g. B02.")
+    target = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="routed_here")
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name} → {self.target.code}"
+
+
+class Subscription(models.Model):
+    """Who hears of what: staff events of a unit (and, if `subtree`, of the units inside it)
+    sent to a channel — the unit's own staff in-app or by email, or a group-chat robot."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="subscriptions")
+    event = models.CharField(max_length=20, choices=StaffEvent.choices)
+    channel = models.CharField(max_length=10, choices=StaffChannel.choices)
+    webhook_url = models.URLField(blank=True, max_length=500)
+    secret = models.CharField(max_length=200, blank=True, help_text="DingTalk signing secret.")
+    subtree = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.event} → {self.channel}"

@@ -7,6 +7,7 @@ import binascii
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from clocks import service as clocks
 from clocks.choices import Obligation
 from complaints import action_schemas as s
 from complaints.actions.run import Ctx
-from complaints.choices import SEVERITY_RANK, DeclineReason, State
+from complaints.choices import SEVERITY_RANK, DeclineReason, Severity, State
 from complaints.errors import ActionError, Forbidden
 from complaints.lifecycle import END, MANAGERS
 from complaints.models import (
@@ -32,8 +33,11 @@ from complaints.models import (
     Visit,
 )
 from complaints.sniff import sniff_type
-from notify.customer import notify_customer, notify_staff
+from notify.customer import notify_customer
+from notify.staff import ancestor_paths, announce_major, tell_staff, unit_managers
+from org.choices import StaffEvent
 from org.models import OrgUnit, RoleGrant
+from org.routing import pick_handler
 
 RETENTION = dt.timedelta(days=3 * 366)
 Handler = Callable[[Ctx, Complaint, Any], dict[str, Any]]
@@ -88,20 +92,36 @@ def decline(ctx: Ctx, c: Complaint, p: s.DeclineIn) -> dict[str, Any]:
 
 
 def assign(ctx: Ctx, c: Complaint, p: s.AssignIn) -> dict[str, Any]:
+    """Dispatch the work order to a unit and a handler; with no handler named, the unit's
+    assignment mode picks one. Sending it to another unit is a transfer: the reason is kept and
+    the receiving unit's managers are told."""
     unit = OrgUnit.objects.filter(code=p.unit, active=True).first()
     if unit is None or not ctx.principal.can_read(unit.path):
         raise _bad("unit", f"no org unit {p.unit!r} within your scope")
-    handler = None
+    transfer = unit.pk != c.unit_id
+    if transfer and c.state != State.ACCEPTED and not p.reason:
+        raise _bad("reason", "a transfer to another unit needs a reason")
     if p.handler:
         handler = _staff(p.handler, "handler", unit, frozenset({"handler", "manager"}))
         if c.staff_complained_about_id == handler.pk:
             raise _bad("handler", "the staff member complained about may not handle it (回避)")
-    c.unit, c.handler = unit, handler
-    ctx.changed |= {"unit", "handler"}
+    else:
+        handler = pick_handler(unit, exclude_user_id=c.staff_complained_about_id)
+    previous = c.unit
+    c.unit, c.handler, c.assigned_at = unit, handler, ctx.now
+    ctx.changed |= {"unit", "handler", "assigned_at"}
     ctx.move(c)
+    key = f"{c.number}:{c.version}"
     if handler:
-        notify_staff(c, [handler.pk], "work_order", f"工单 Work order {c.number}", str(c.version))
-    return {"unit": unit.code, "handler": p.handler}
+        tell_staff(unit=unit, event=StaffEvent.WORK_ORDER, key=key, user_ids=[handler.pk],
+                   text=f"新工单 New work order {c.number}", complaint_id=c.pk)
+    if transfer:
+        tell_staff(unit=unit, event=StaffEvent.TRANSFER, key=key, user_ids=unit_managers(unit),
+                   text=f"转办 {c.number}: {previous.code} → {unit.code}. {p.reason}",
+                   complaint_id=c.pk)
+    return {"from_unit": previous.code, "unit": unit.code,
+            "handler": handler.get_username() if handler else "", "reason": p.reason,
+            "picked": bool(handler and not p.handler)}
 
 
 def claim(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
@@ -199,17 +219,28 @@ def _respond(ctx: Ctx, c: Complaint, r: Resolution, p: s.NoticeIn) -> dict[str, 
             "proof_of_sending": p.proof_of_sending}
 
 
+def approval_level(c: Complaint, amount: Decimal | None) -> str:
+    """'' (none needed), 'unit' (the unit's manager) or 'above' (a manager one level up):
+    by the unit's two amount limits; a major complaint always needs approval."""
+    if (amount or 0) > c.unit.senior_approval_limit:
+        return "above"
+    if c.severity == "major" or (amount or 0) > c.unit.approval_limit:
+        return "unit"
+    return ""
+
+
 def propose_resolution(ctx: Ctx, c: Complaint, p: s.ProposeIn) -> dict[str, Any]:
-    needs = c.severity == "major" or (p.amount or 0) > c.unit.approval_limit
+    level = approval_level(c, p.amount)
+    needs = bool(level)
     r = Resolution.objects.create(
         complaint=c, decision=p.decision, remedy=p.remedy, amount=p.amount,
         verification=p.verification, basis=p.basis, reasons=p.reasons, needs_approval=needs,
-        proposed_by=ctx.principal.label, proposed_at=ctx.now,
+        approval_level=level, proposed_by=ctx.principal.label, proposed_at=ctx.now,
     )
     if needs:
         ctx.move(c, State.AWAITING_APPROVAL)
         return {"resolution_id": r.pk, "decision": p.decision, "remedy": p.remedy,
-                "amount": p.amount, "needs_approval": True}
+                "amount": p.amount, "needs_approval": True, "approval_level": level}
     ctx.move(c, State.RESPONDED)
     return {**_respond(ctx, c, r, p), "needs_approval": False}
 
@@ -221,10 +252,17 @@ def _pending_resolution(c: Complaint) -> Resolution:
     return r
 
 
-def approve(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
-    r = _pending_resolution(c)
+def _check_approver(ctx: Ctx, c: Complaint, r: Resolution) -> None:
     if r.proposed_by == ctx.principal.label:
         raise Forbidden("You may not approve your own proposal", [("approver", "four eyes")])
+    if r.approval_level == "above" and not _on_higher_unit(ctx, c):
+        raise Forbidden("This amount needs approval by a manager of the unit above",
+                        [("approver", "approval one level up required")])
+
+
+def approve(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
+    r = _pending_resolution(c)
+    _check_approver(ctx, c, r)
     r.approved_by, r.approved_at = ctx.principal.label, ctx.now
     r.save(update_fields=["approved_by", "approved_at"])
     ctx.move(c)
@@ -247,8 +285,7 @@ def respond(ctx: Ctx, c: Complaint, p: s.NoticeIn) -> dict[str, Any]:
     notice's wording (managers only, never one's own proposal), keeping its remedy and amount."""
     if c.state == State.AWAITING_APPROVAL:
         r = _pending_resolution(c)
-        if r.proposed_by == ctx.principal.label:
-            raise Forbidden("You may not approve your own proposal", [("approver", "four eyes")])
+        _check_approver(ctx, c, r)
         r.decision, r.verification, r.basis, r.reasons = (
             p.decision, p.verification, p.basis, p.reasons)
         r.approved_by, r.approved_at = ctx.principal.label, ctx.now
@@ -378,11 +415,15 @@ def escalate(ctx: Ctx, c: Complaint, p: s.EscalateIn) -> dict[str, Any]:
     previous, c.severity = c.severity, p.severity
     ctx.changed.add("severity")
     ctx.move(c)
-    paths = [c.unit.path[: i + 1] for i, ch in enumerate(c.unit.path) if ch == "/" and i]
-    managers = RoleGrant.objects.filter(role__in=MANAGERS, unit__path__in=paths)
-    text = f"升级 Escalated {c.number}: {previous} → {p.severity}. {p.reason}"
-    notify_staff(c, list(managers.values_list("user_id", flat=True)), "escalation", text,
-                 str(c.version))
+    if p.severity == Severity.MAJOR:
+        announce_major(c, p.reason)
+    else:
+        paths = ancestor_paths(c.unit)
+        managers = RoleGrant.objects.filter(role__in=MANAGERS, unit__path__in=paths)
+        tell_staff(unit=c.unit, event=StaffEvent.ESCALATION, key=f"{c.number}:{c.version}",
+                   user_ids=list(managers.values_list("user_id", flat=True)),
+                   text=f"升级 Escalated {c.number}: {previous} → {p.severity}. {p.reason}",
+                   complaint_id=c.pk)
     return {"from": previous, "to": p.severity, "reason": p.reason}
 
 

@@ -14,15 +14,17 @@ from clocks import service as clocks
 from clocks.models import Deadline
 from complaints import crypto
 from complaints.audit import seal_event
-from complaints.choices import REGULATOR_SOURCES, State
+from complaints.choices import REGULATOR_SOURCES, Severity, State
 from complaints.errors import ActionError, Conflict, Forbidden
 from complaints.lifecycle import STAFF
 from complaints.models import Complaint, Customer
 from complaints.numbers import local_today, next_number
 from complaints.schemas import ComplaintIn, CustomerIn
 from notify.customer import contact_channel, notify_customer
+from notify.staff import announce_major
 from org.access import INTEGRATION, Principal, unit_by_code, unit_by_path
 from org.models import OrgUnit
+from org.routing import route
 from triage.codes import unknown_codes
 from triage.signals import Signal, read_signals, severity_for
 
@@ -36,6 +38,27 @@ def request_fingerprint(body: bytes) -> str:
     except ValueError:
         normalised = body
     return hashlib.sha256(normalised).hexdigest()
+
+
+def _unit_field(code: str, field: str) -> OrgUnit | None:
+    if not code:
+        return None
+    unit = unit_by_code(code)
+    if unit is None:
+        raise ActionError("Unknown unit", [(field, f"no active org unit {code!r}")])
+    return unit
+
+
+def _responsible_unit(principal: Principal, data: ComplaintIn) -> tuple[OrgUnit, OrgUnit | None]:
+    """The unit that answers for the complaint (routing rules, else the unit named in it, else
+    the registrar's own unit) and the customer's account branch. The registrar must be allowed
+    to register where it acts (the named unit or its own); routing may send the complaint
+    anywhere in the bank."""
+    intake = _registering_unit(principal, data)
+    branch = _unit_field(data.account_branch, "account_branch")
+    routed = route(named_unit=intake if data.unit else None, account_branch=branch,
+                   product=data.product, codes=data.codes)
+    return routed or intake, branch
 
 
 def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
@@ -105,7 +128,7 @@ def register_complaint(
     scope = principal.label[:64]
     now = timezone.now()
     _validate(data, now)
-    unit = _registering_unit(principal, data)
+    unit, account_branch = _responsible_unit(principal, data)
     against = None
     if data.staff_complained_about:
         against = get_user_model().objects.filter(username=data.staff_complained_about).first()
@@ -126,7 +149,8 @@ def register_complaint(
             complaint = Complaint(
                 number=next_number(local_today(now)), channel=data.channel, source=data.source,
                 external_ref=data.external_ref, received_at=received_at, registered_at=now,
-                customer=customer, unit=unit, product=data.product, content=data.content,
+                customer=customer, unit=unit, account_branch=account_branch,
+                product=data.product, content=data.content,
                 claim=data.claim, amount=data.amount, codes=data.codes,
                 tags=sorted({s.name for s in signals}),
                 signals=[{"name": s.name, "evidence": s.evidence} for s in signals],
@@ -149,6 +173,9 @@ def register_complaint(
             deadline = clocks.decision_deadline(complaint.pk, received_at, due_at)
             deadline.save()
             _acknowledge(complaint, due_at)
+            if complaint.severity == Severity.MAJOR:
+                announce_major(complaint, ", ".join(
+                    f"{s['name']}: {s['evidence']}" for s in complaint.signals) or complaint.source)
     except IntegrityError:
         # A retry: the unique idempotency constraint refused a second complaint for this key.
         # Checking afterwards, not before, keeps the first request (the common one) to a write.

@@ -23,7 +23,7 @@ NOTICE = {"decision": "upheld", "verification": "调取通话录音并核对账�
 PAYLOADS: dict[str, dict[str, Any]] = {
     "accept": {}, "claim": {}, "approve": {}, "start_follow_up": {}, "resume": {},
     "decline": {"reason": "not_a_complaint", "detail": "客户仅咨询年费标准"},
-    "assign": {"unit": "BJ02"},
+    "assign": {"unit": "BJ02", "reason": "属海淀支行辖内业务"},
     "contact": {"kind": "call", "summary": "致电客户核实情况"},
     "add_evidence": {"name": "账单.pdf",
                      "content_base64": base64.b64encode(b"%PDF-1.4 statement").decode()},

@@ -1,0 +1,80 @@
+"""Telling staff: in-app notices to the people an event concerns, and the extra deliveries a
+unit has subscribed to (email to those people, or its group-chat robots). Every notice goes
+through the outbox with a dedupe key, so it is sent once however often it is raised."""
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+
+from notify.models import Channel
+from notify.outbox import enqueue
+from org.choices import Role, StaffChannel, StaffEvent, UnitKind
+from org.models import OrgUnit, RoleGrant, Subscription
+
+if TYPE_CHECKING:
+    from complaints.models import Complaint
+
+MANAGING = (Role.MANAGER, Role.CONSUMER_PROTECTION)
+
+
+def ancestor_paths(unit: OrgUnit) -> list[str]:
+    """The paths of the unit and every unit above it, root first."""
+    codes = unit.path.strip("/").split("/")
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+def unit_managers(unit: OrgUnit) -> list[int]:
+    """Managers and consumer-protection officers granted on the unit itself."""
+    return sorted(set(RoleGrant.objects.filter(unit=unit, role__in=MANAGING)
+                      .values_list("user_id", flat=True)))
+
+
+def major_complaint_recipients(unit: OrgUnit) -> list[int]:
+    """The unit's managers, the managers of every unit above it up to its branch, and the
+    branch's consumer-protection officers (for a unit above any branch: its own)."""
+    paths = ancestor_paths(unit)
+    chain = {u.path: u for u in OrgUnit.objects.filter(path__in=paths)}
+    branch = next((chain[p] for p in reversed(paths)
+                   if p in chain and chain[p].kind == UnitKind.BRANCH), unit)
+    levels = [p for p in paths if p.startswith(branch.path)]
+    managers = RoleGrant.objects.filter(role=Role.MANAGER, unit__path__in=levels)
+    officers = RoleGrant.objects.filter(role=Role.CONSUMER_PROTECTION, unit=branch)
+    return sorted({*managers.values_list("user_id", flat=True),
+                   *officers.values_list("user_id", flat=True)})
+
+
+def tell_staff(*, unit: OrgUnit, event: str, text: str, key: str, user_ids: list[int],
+               complaint_id: int | None = None) -> None:
+    """In-app notices to `user_ids`, then the unit's subscriptions to `event` (its own, and
+    those of the units above it that cover their subtree)."""
+    for user_id in sorted(set(user_ids)):
+        enqueue(kind=event, channel=Channel.IN_APP, address="", subject=text[:300], body=text,
+                dedupe_key=f"{event}:{key}:u{user_id}"[:120], complaint_id=complaint_id,
+                user_id=user_id)
+    subscriptions = Subscription.objects.filter(
+        active=True, event=event, unit__path__in=ancestor_paths(unit)
+    ).select_related("unit")
+    emails = dict(get_user_model().objects.filter(pk__in=user_ids)
+                  .exclude(email="").values_list("pk", "email"))
+    for sub in subscriptions:
+        if not sub.subtree and sub.unit_id != unit.pk:
+            continue
+        if sub.channel == StaffChannel.IN_APP:
+            continue  # in-app notices were sent above
+        if sub.channel == StaffChannel.EMAIL:
+            for user_id, email in emails.items():
+                enqueue(kind=event, channel=Channel.EMAIL, address=email, subject=text[:300],
+                        body=text, dedupe_key=f"{event}:{key}:e{user_id}"[:120],
+                        complaint_id=complaint_id, user_id=user_id)
+            continue
+        enqueue(kind=event, channel=sub.channel, address=sub.webhook_url, subject=text[:300],
+                body=text, dedupe_key=f"{event}:{key}:s{sub.pk}"[:120],
+                complaint_id=complaint_id, subscription_id=sub.pk)
+
+
+def announce_major(complaint: "Complaint", reason: str) -> None:
+    """A major complaint reaches the people who answer for it, once per complaint."""
+    tell_staff(unit=complaint.unit, event=StaffEvent.MAJOR, key=complaint.number,
+               user_ids=major_complaint_recipients(complaint.unit), complaint_id=complaint.pk,
+               text=f"重大投诉 Major complaint {complaint.number} ({complaint.unit.name}): "
+                    f"{reason}")
