@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django_otp import user_has_device
+from django_otp import devices_for_user, user_has_device
 from django_otp.forms import OTPAuthenticationFormMixin
 
 
@@ -21,5 +21,8 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AuthenticationForm):
         cleaned = super().clean()
         user = self.get_user()
         if user is not None and user_has_device(user):
+            if not cleaned.get("otp_device"):  # one field for the code, whichever device
+                device = next(devices_for_user(user), None)
+                cleaned["otp_device"] = device.persistent_id if device else ""
             self.clean_otp(user)
         return cleaned

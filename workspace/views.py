@@ -8,6 +8,7 @@ from django.shortcuts import render
 from complaints import crypto
 from complaints.choices import State
 from complaints.errors import NotFound
+from complaints.lifecycle import END
 from complaints.selectors import access_complaint, allowed_actions, filter_complaints
 from org.access import Principal, staff_principal
 from triage.pii import mask_id, mask_name, mask_phone, mask_text
@@ -52,3 +53,17 @@ def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
         "deadlines": complaint.deadlines.all(),
         "allowed": allowed_actions(principal, complaint),
     })
+
+
+@login_required
+def major_board(request: HttpRequest) -> HttpResponse:
+    """Every open major complaint in the user's scope, oldest first, until it is closed."""
+    principal = _principal(request)
+    queryset = (filter_complaints(principal, severity="major")
+                .exclude(state__in=[*END, State.CLOSED]).order_by("received_at", "id"))
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    rows = [
+        {"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.content[:80])}
+        for c in page.object_list
+    ]
+    return render(request, "workspace/major_board.html", {"page": page, "rows": rows})

@@ -86,7 +86,7 @@ def test_manual_units_leave_the_handler_to_the_manager(cast: Any, register: Any)
 
 
 def test_the_staff_member_complained_about_is_never_picked(cast: Any, register: Any) -> None:
-    first, second = _handlers(cast, 2)
+    _, second = _handlers(cast, 2)
     c = register(staff_complained_about="h0")
     mia = cast.principal("max")
     run_action(mia, c.number, "accept", ACTION_SCHEMAS["accept"].model_validate({"version": 1}))

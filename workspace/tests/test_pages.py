@@ -44,3 +44,18 @@ def test_the_list_page_makes_a_bounded_number_of_queries(
     client = cast.client("mia")
     with django_assert_max_num_queries(8):
         client.get("/")
+
+
+def test_the_major_board_shows_open_major_complaints_in_scope(cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    major = register(content="我要向12378投诉")
+    normal = register()
+    done = register(content="我要找媒体曝光")
+    run_action(cast.principal("agent"), done.number, "withdraw", ACTION_SCHEMAS[
+        "withdraw"].model_validate({"version": 1, "reason": "和解", "via": "phone"}))
+    page = cast.client("max").get("/major/").content.decode()
+    assert major.number in page
+    assert normal.number not in page and done.number not in page
+    assert major.number not in cast.client("bob").get("/major/").content.decode()
