@@ -1,14 +1,64 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
-from org.models import ApiKey, OrgUnit, RoleGrant
+from org.importer import import_units, read_rows
+from org.models import ApiKey, OrgUnit, RoleGrant, RoutingRule, Subscription
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV / XLSX (code, name, kind, parent)")
 
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "parent", "approval_limit", "active"]
-    list_filter = ["kind", "active"]
+    list_display = ["code", "name", "kind", "parent", "approval_limit", "senior_approval_limit",
+                    "assignment", "claim_minutes", "active"]
+    list_filter = ["kind", "active", "assignment"]
     search_fields = ["code", "name"]
     readonly_fields = ["path"]
+    change_list_template = "admin/org/orgunit/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [path("import/", self.admin_site.admin_view(self.import_view),
+                      name="org_orgunit_import")]
+        return extra + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a CSV/XLSX of units: all rows or none, with every bad row listed."""
+        if not self.has_add_permission(request):
+            return redirect("admin:org_orgunit_changelist")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = import_units(read_rows(upload.name, upload.read()))
+            if not result.errors:
+                messages.success(request, f"{result.created} created, {result.updated} updated")
+                return redirect("admin:org_orgunit_changelist")
+            errors = result.errors
+        context = {**self.admin_site.each_context(request), "form": form, "errors": errors,
+                   "title": "Import org units", "opts": self.model._meta}
+        return TemplateResponse(request, "admin/org/orgunit/import.html", context)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["order", "name", "account_branch", "named_unit", "product_contains", "code",
+                    "target", "active"]
+    list_editable = ["order", "active"]
+    list_display_links = ["name"]
+    autocomplete_fields = ["account_branch", "named_unit", "target"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["unit", "event", "channel", "subtree", "active"]
+    list_filter = ["event", "channel", "active"]
+    autocomplete_fields = ["unit"]
 
 
 @admin.register(RoleGrant)

@@ -56,3 +56,27 @@ def test_the_command_reports_what_it_did(cast: Any, tmp_path: Path, capsys: Any)
     path.write_text(GOOD, encoding="utf-8")
     call_command("import_units", str(path))
     assert "2 created, 0 updated" in capsys.readouterr().out
+
+
+def test_the_admin_import_page_reports_bad_rows(cast: Any, settings: Any) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    admin = get_user_model().objects.create_superuser("boss", password="x")
+    client = Client()
+    client.force_login(admin)
+    session = client.session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    bad = SimpleUploadedFile("u.csv", b"code,name,kind,parent\nQQ,,planet,\n")
+    page = client.post("/admin/org/orgunit/import/", {"file": bad})
+    assert page.status_code == 200
+    assert "planet" not in OrgUnit.objects.values_list("kind", flat=True)
+    assert "nothing was imported" in page.content.decode()
+    good = SimpleUploadedFile("u.csv", GOOD.encode())
+    assert client.post("/admin/org/orgunit/import/", {"file": good}).status_code == 302
+    assert OrgUnit.objects.filter(code="GZ01").exists()
