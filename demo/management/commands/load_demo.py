@@ -35,6 +35,8 @@ class Command(BaseCommand):
             width = max(len(a.username) for a in report.accounts)
             for account in report.accounts:
                 out(f"  {account.username:<{width}}  {account.password}  {account.grants}")
+            out("The admin site (/admin/) also asks for a one-time code: enrol an authenticator "
+                "with `.venv/bin/python manage.py enroll_totp admin`.")
         if report.api_token:
             out("Demo integration key 'demo-mobile-banking' (shown this once only):")
             out(f"  {report.api_token}")
