@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run serve test lint format bench clean
+.PHONY: install messages chromium dovecot run serve test lint format bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,17 +15,39 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# htmx and ECharts from npm, copied into build/static (STATICFILES_DIRS): served locally, no CDN.
+build/static/vendor/.copied: package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	mkdir -p build/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js build/static/vendor/
+	touch $@
+
+# Translations: msgfmt comes from Debian's gettext; .mo files are built, never committed.
+messages: $(STAMP)
+	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	$(PY) manage.py compilemessages -i .venv -i node_modules -v0
+
+install: $(STAMP) build/static/vendor/.copied messages
+
+# The browser test drives Debian's Chromium; Playwright never downloads a browser.
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The mail tests start Debian's dovecot on a loopback port with a throwaway config (never as a service).
+dovecot:
+	test -x /usr/sbin/dovecot || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd)
 
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py train_triage --if-missing
 	$(PY) manage.py load_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	$(VENV)/bin/gunicorn tousu.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --graceful-timeout 5
 
-test: install
+test: install chromium dovecot
 	$(PY) -m ruff check .
 	$(PY) -m mypy .
 	$(PY) manage.py makemigrations --check --dry-run -v1
@@ -44,4 +66,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var test-artifacts
+	rm -rf $(VENV) var test-artifacts build node_modules

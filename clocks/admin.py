@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from clocks.models import Deadline
+from clocks.models import ClosureDay, Deadline
 
 
 @admin.register(Deadline)
 class DeadlineAdmin(admin.ModelAdmin):
-    list_display = ["complaint", "obligation", "due_at", "status"]
-    list_filter = ["obligation", "status"]
+    list_display = ["complaint", "obligation", "rule_pack", "due_at", "status", "warn_stage"]
+    list_filter = ["rule_pack", "obligation", "status"]
     search_fields = ["complaint__number"]
 
     def has_add_permission(self, request: object) -> bool:
@@ -17,3 +17,14 @@ class DeadlineAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    """The bank's own closure days, per calendar. They count for deadlines computed after the
+    change (stored deadlines are not recomputed)."""
+
+    list_display = ["day", "calendar", "reason"]
+    list_filter = ["calendar"]
+    date_hierarchy = "day"
+    search_fields = ["reason"]

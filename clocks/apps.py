@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class ClocksConfig(AppConfig):
     name = "clocks"
     verbose_name = "时限 Regulatory clocks"
+
+    def ready(self) -> None:
+        from clocks import calendar, packs, sweeper
+        from clocks.models import ClosureDay
+
+        # Fail fast on a bad TOUSU_RULE_PACK, override or warning lead, not at the first intake.
+        packs.get()
+        sweeper.warning_leads()
+        post_save.connect(calendar.clear_closures, sender=ClosureDay,
+                          dispatch_uid="clocks-closures-save")
+        post_delete.connect(calendar.clear_closures, sender=ClosureDay,
+                            dispatch_uid="clocks-closures-delete")

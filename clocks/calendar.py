@@ -1,30 +1,160 @@
-"""Business calendars. The CN calendar knows public holidays and adjusted working days (调休)
-from the `chinesecalendar` package; a year it does not cover falls back to weekends only."""
+"""Business calendars: which days are statutory rest days and which are business days.
+
+- `cn`: weekends and public holidays less the adjusted working days (调休) from `chinesecalendar`.
+  A schedule the package does not have yet (the State Council publishes next year's each autumn)
+  goes into clocks/data/cn_schedule.json; a year there replaces the package's. A year neither
+  covers counts weekends only, with a warning.
+- `uk-eaw`: England and Wales bank holidays; `us`: US federal holidays (observed days included),
+  both from the `holidays` package.
+- Each calendar's bank closure days (ClosureDay, edited in the admin) are not business days, so
+  they lengthen business-day counts. They never move a calendar-day deadline: Civil Code Art. 203
+  rolls a last day only past statutory rest days, and a bank's own closure does not extend a
+  period the regulation sets.
+
+Holiday sets are built once per (calendar, year) and kept; closure days are kept CLOSURES_TTL
+seconds and dropped in this process whenever one is saved or deleted.
+"""
 
 import datetime as dt
+import json
 import logging
+import threading
+import time
 from functools import cache
+from pathlib import Path
 
-import chinese_calendar
+import holidays as holiday_lib
+from chinese_calendar import constants as cn_constants
 
 logger = logging.getLogger(__name__)
 
+CN_SCHEDULE_FILE = Path(__file__).resolve().parent / "data" / "cn_schedule.json"
+CLOSURES_TTL = 30.0
+ONE_DAY = dt.timedelta(days=1)
+MAX_SCAN_DAYS = 400  # a run of rest days longer than this is a data error, not a calendar
 
-def is_cn_working_day(day: dt.date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        _warn_missing_year(day.year)
-        return day.weekday() < 5
+
+class CalendarError(ValueError):
+    pass
 
 
 @cache
-def _warn_missing_year(year: int) -> None:
-    logger.warning("No official CN holiday schedule for %s yet: counting weekends only", year)
+def _cn_extra() -> dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]]:
+    """Official CN schedules added by hand: {"2027": {"holidays": [...], "workdays": [...]}}."""
+    if not CN_SCHEDULE_FILE.exists():
+        return {}
+    raw = json.loads(CN_SCHEDULE_FILE.read_text(encoding="utf-8"))
+    years = {}
+    for year, entry in raw.items():
+        if not year.isdigit():
+            continue  # "_about" and other notes
+        days = {kind: frozenset(dt.date.fromisoformat(d) for d in entry.get(kind, []))
+                for kind in ("holidays", "workdays")}
+        if any(d.year != int(year) for d in days["holidays"] | days["workdays"]):
+            raise CalendarError(f"{CN_SCHEDULE_FILE.name}: a date of {year} is in another year")
+        years[int(year)] = (days["holidays"], days["workdays"])
+    return years
+
+
+@cache
+def _cn_package_years() -> frozenset[int]:
+    return frozenset(d.year for d in cn_constants.holidays)
+
+
+@cache
+def _year(calendar: str, year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(public holidays, weekend days that are working days) of one calendar year."""
+    if calendar == "cn":
+        extra = _cn_extra()
+        if year in extra:
+            return extra[year]
+        if year in _cn_package_years():
+            return (frozenset(d for d in cn_constants.holidays if d.year == year),
+                    frozenset(d for d in cn_constants.workdays if d.year == year))
+        logger.warning("No official CN holiday schedule for %s yet: counting weekends only "
+                       "(add it to %s)", year, CN_SCHEDULE_FILE)
+        return frozenset(), frozenset()
+    if calendar == "uk-eaw":
+        return frozenset(holiday_lib.country_holidays("GB", subdiv="ENG", years=year)), frozenset()
+    if calendar == "us":
+        return frozenset(holiday_lib.country_holidays("US", years=year)), frozenset()
+    raise CalendarError(f"unknown calendar {calendar!r}")
+
+
+def is_rest_day(calendar: str, day: dt.date) -> bool:
+    """A statutory rest day: a weekend day that is not an adjusted working day, or a holiday."""
+    public, working = _year(calendar, day.year)
+    if day in working:
+        return False
+    return day.weekday() >= 5 or day in public
+
+
+def is_business_day(calendar: str, day: dt.date) -> bool:
+    return not is_rest_day(calendar, day) and day not in closure_days(calendar)
+
+
+def next_working_day(calendar: str, day: dt.date) -> dt.date:
+    """The day itself if it is not a statutory rest day, else the first one after it."""
+    for _ in range(MAX_SCAN_DAYS):
+        if not is_rest_day(calendar, day):
+            return day
+        day += ONE_DAY
+    raise CalendarError(f"no working day within {MAX_SCAN_DAYS} days of {day}")
+
+
+def add_business_days(calendar: str, day: dt.date, count: int) -> dt.date:
+    """The `count`-th business day after `day` (`day` itself is never counted: "the third
+    business day after the day of receipt"); 0 gives `day`."""
+    closed = closure_days(calendar)
+    left = count
+    for _ in range(count + MAX_SCAN_DAYS):
+        if left <= 0:
+            return day
+        day += ONE_DAY
+        if not is_rest_day(calendar, day) and day not in closed:
+            left -= 1
+    raise CalendarError(f"cannot count {count} business days from {day}")
+
+
+def business_days_between(calendar: str, start: dt.date, end: dt.date) -> int:
+    """Business days in (start, end]: how many a pause from `start` to `end` held back."""
+    closed = closure_days(calendar)
+    count, day = 0, start
+    while day < end:
+        day += ONE_DAY
+        if not is_rest_day(calendar, day) and day not in closed:
+            count += 1
+    return count
+
+
+# Kept for callers of the first release.
+def is_cn_working_day(day: dt.date) -> bool:
+    return not is_rest_day("cn", day)
 
 
 def next_cn_working_day(day: dt.date) -> dt.date:
-    """The day itself if it is a working day, else the next one."""
-    while not is_cn_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
+    return next_working_day("cn", day)
+
+
+# Bank closure days ------------------------------------------------------------------------------
+
+_closures_lock = threading.Lock()
+_closures: dict[str, tuple[float, frozenset[dt.date]]] = {}
+
+
+def closure_days(calendar: str) -> frozenset[dt.date]:
+    now = time.monotonic()
+    entry = _closures.get(calendar)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    from clocks.models import ClosureDay
+
+    days = frozenset(ClosureDay.objects.filter(calendar=calendar).values_list("day", flat=True))
+    with _closures_lock:
+        _closures[calendar] = (now + CLOSURES_TTL, days)
+    return days
+
+
+def clear_closures(*args: object, **kwargs: object) -> None:
+    with _closures_lock:
+        _closures.clear()

@@ -1,9 +1,10 @@
 """The fields of each lifecycle action. Every action carries the `version` the caller saw."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
+from clocks.choices import ExtensionCondition
 from complaints import choices as ch
 from complaints.schemas import Money, OptText, Short, Strict, Text
 
@@ -104,9 +105,13 @@ class ReferralOutcomeIn(ActionIn):
 
 
 class ExtendIn(ActionIn):
-    total_days: int = Field(gt=15, le=365)
+    total_days: int = Field(gt=0, le=365)
     reason: Reason
     approver: str = Field(min_length=1, max_length=150)
+    # Which clock ("" = the pack's extendable one, e.g. the decision) and what the extender
+    # states where the pack's step needs it (Reg E: provisional_credit).
+    obligation: str = Field("", max_length=40)
+    conditions: list[ExtensionCondition] = Field(default_factory=list, max_length=5)
 
 
 class PauseIn(ActionIn):
@@ -126,10 +131,21 @@ class WithdrawIn(ActionIn):
 
 class MergeIn(ActionIn):
     into: str = Field(min_length=1, max_length=24)
+    new_facts: bool = False  # the repeat submission brings new facts: the primary's clock restarts
 
 
 class ReasonIn(ActionIn):
     reason: Reason
+
+
+class RuleValidityIn(ActionIn):
+    validity: Literal["valid", "invalid", "malicious"]
+    reason: Reason
+
+
+class RootCauseIn(ActionIn):
+    root_cause: str = Field(min_length=1, max_length=16)
+    note: OptText = ""
 
 
 ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
@@ -159,4 +175,6 @@ ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     "withdraw": WithdrawIn,
     "merge": MergeIn,
     "reopen": ReasonIn,
+    "rule_validity": RuleValidityIn,
+    "tag_root_cause": RootCauseIn,
 }

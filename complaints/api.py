@@ -10,6 +10,7 @@ from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from clocks import service as clocks
 from clocks.models import Deadline
 from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS, ActionIn
@@ -30,6 +31,7 @@ from complaints.selectors import access_complaint, allowed_actions, filter_compl
 from org.access import Principal
 from org.models import OrgUnit
 from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
+from triage.service import triage_out
 
 router = Router(tags=["complaints"])
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
@@ -37,10 +39,11 @@ ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 def deadline_out(d: Deadline, now: dt.datetime) -> DeadlineOut:
-    remaining = int((d.due_at - now).total_seconds()) if d.status in {"open", "paused"} else None
-    return DeadlineOut(obligation=d.obligation, due_at=timezone.localtime(d.due_at),
-                       status=d.status, remaining_s=remaining, extensions=d.extensions,
-                       paused_intervals=d.paused_intervals)
+    return DeadlineOut(obligation=d.obligation, due_at=clocks.local_due(d), status=d.status,
+                       remaining_s=clocks.remaining_s(d, now), extensions=d.extensions,
+                       paused_intervals=d.paused_intervals, kind=d.kind, rule_pack=d.rule_pack,
+                       started_at=clocks.in_pack_zone(d.started_at, d.rule_pack),
+                       breached_at=d.breached_at, restarts=d.restarts)
 
 
 def complaint_out(principal: Principal, c: Complaint,
@@ -64,6 +67,7 @@ def complaint_out(principal: Principal, c: Complaint,
         allowed_actions=allowed_actions(principal, c),
         deadlines=[deadline_out(d, now) for d in deadlines],
         primary=c.primary.number if c.primary_id and c.primary else None,
+        suggestions=triage_out(c),
     )
 
 

@@ -53,6 +53,10 @@ LIFECYCLE: dict[str, Move] = {
     "withdraw": Move(OPEN, S.WITHDRAWN, ON_BEHALF),
     "merge": Move((S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING), S.MERGED, WORKERS),
     "reopen": Move((S.CLOSED,), S.INVESTIGATING, MANAGERS),
+    # After closure: the consumer-protection officer's validity ruling (only valid complaints
+    # count against a unit) and the root cause (reports/), both repeatable.
+    "rule_validity": Move((S.CLOSED, S.WITHDRAWN), None, frozenset({R.CONSUMER_PROTECTION})),
+    "tag_root_cause": Move((S.CLOSED, S.WITHDRAWN), None, MANAGERS),
 }
 
 # What an integration key with the `complaints:act` scope may do for the customer.

@@ -106,7 +106,14 @@ class Complaint(models.Model):
                 fields=["idempotency_scope", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="unique_idempotency_key",
-            )
+            ),
+            # A regulator's transfer reference is registered once, whatever path it comes by.
+            models.UniqueConstraint(
+                fields=["source", "external_ref"],
+                condition=models.Q(source__in=["regulator_nfra", "regulator_pboc"])
+                & ~models.Q(external_ref=""),
+                name="unique_regulator_reference",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +145,8 @@ class Complaint(models.Model):
     withdraw = _move("withdraw")
     merge = _move("merge")
     reopen = _move("reopen")
+    rule_validity = _move("rule_validity")
+    tag_root_cause = _move("tag_root_cause")
 
 
 class EventQuerySet(models.QuerySet["Event"]):

@@ -9,8 +9,10 @@ from typing import Annotated, Literal
 from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from clocks.choices import ClockFlag
 from complaints import choices as ch
 from triage.pii import cn_id_valid
+from triage.schemas import TriageOut
 
 MAX_TEXT = settings.TOUSU_MAX_TEXT
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
@@ -74,6 +76,8 @@ class ComplaintIn(Strict):
     amount: Money | None = None
     codes: dict[str, str] = Field(default_factory=dict, max_length=10)
     staff_complained_about: str = Field("", max_length=150)
+    # Facts that add clocks in the rule pack (uk-fca payment_services; us-cfpb reg_e, reg_z …).
+    clock_flags: list[ClockFlag] = Field(default_factory=list, max_length=5)
 
 
 class CustomerOut(BaseModel):
@@ -92,6 +96,11 @@ class DeadlineOut(BaseModel):
     remaining_s: int | None
     extensions: list[dict[str, object]]
     paused_intervals: list[dict[str, object]]
+    kind: str = "duty"  # "window": the customer's time to act, which expires instead of breaching
+    rule_pack: str = ""
+    started_at: dt.datetime | None = None
+    breached_at: dt.datetime | None = None
+    restarts: list[dict[str, object]] = []
 
 
 class ComplaintOut(BaseModel):
@@ -116,6 +125,7 @@ class ComplaintOut(BaseModel):
     allowed_actions: list[str]
     deadlines: list[DeadlineOut]
     primary: str | None
+    suggestions: TriageOut = Field(default_factory=TriageOut)  # triage's, for staff to decide
 
 
 class ComplaintListItem(BaseModel):

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from clocks.choices import DeadlineStatus
+from clocks import selectors as clock_reads
 from clocks.models import Deadline
 from complaints.errors import NotFound
 from complaints.lifecycle import INTEGRATION_ACTIONS, LIFECYCLE, MANAGERS, allowed_from
@@ -48,9 +48,7 @@ def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
 
 
 def overdue_filter(now: dt.datetime) -> Q:
-    return Q(Exists(Deadline.objects.filter(
-        complaint=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lt=now
-    )))
+    return Q(Exists(Deadline.objects.filter(clock_reads.overdue(now), complaint=OuterRef("pk"))))
 
 
 def filter_complaints(

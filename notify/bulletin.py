@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from clocks import selectors as clock_reads
 from clocks.models import Deadline
 from complaints.lifecycle import END
 from complaints.models import Complaint
@@ -29,13 +30,13 @@ class Counts:
 def unit_counts(unit: OrgUnit, now: dt.datetime) -> Counts:
     """Counts over the unit's subtree."""
     open_ = ~Q(state__in=[*END, "closed"])
-    deadline = Deadline.objects.filter(complaint=OuterRef("pk"), status="open")
+    deadline = Deadline.objects.filter(complaint=OuterRef("pk"))
     row = Complaint.objects.filter(unit__path__startswith=unit.path).aggregate(
         new=Count("pk", filter=Q(registered_at__gte=now - dt.timedelta(days=1))),
         open=Count("pk", filter=open_),
         due_soon=Count("pk", filter=open_ & Q(Exists(deadline.filter(
-            due_at__gte=now, due_at__lt=now + DUE_SOON)))),
-        overdue=Count("pk", filter=open_ & Q(Exists(deadline.filter(due_at__lt=now)))),
+            clock_reads.due_soon(now, DUE_SOON))))),
+        overdue=Count("pk", filter=open_ & Q(Exists(deadline.filter(clock_reads.overdue(now))))),
         major=Count("pk", filter=open_ & Q(severity="major")),
     )
     return Counts(**row)

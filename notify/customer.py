@@ -1,10 +1,16 @@
 """Notices to the complaining customer, in the customer's language, through the outbox."""
 
+from collections.abc import Callable
+
 from complaints.models import Complaint, Customer
 from notify.models import Channel
 from notify.outbox import enqueue
 
 SIGNATURE = {"zh-Hans": "【Tousu银行】", "en": "Tousu Bank: "}
+# Set by the intake app: (complaint, kind, channel, address, dedupe_key, subject, body) -> the
+# subject and body to send, from the editable letter template, keeping the letter as sent.
+LetterHook = Callable[[Complaint, str, str, str, str, str, str], tuple[str, str]]
+letter_hook: LetterHook | None = None
 
 
 def contact_channel(customer: Customer) -> str:
@@ -25,8 +31,11 @@ def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: s
     if not channel:
         return ""
     address = customer.phone if channel == Channel.SMS else customer.email
+    dedupe_key = f"{kind}:{complaint.number}:{key}"[:120]
+    if letter_hook is not None:
+        subject, body = letter_hook(complaint, kind, channel, address, dedupe_key, subject, body)
     enqueue(kind=kind, channel=channel, address=address, subject=subject[:300], body=body,
-            dedupe_key=f"{kind}:{complaint.number}:{key}"[:120], complaint_id=complaint.pk)
+            dedupe_key=dedupe_key, complaint_id=complaint.pk)
     return channel
 
 

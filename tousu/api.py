@@ -90,3 +90,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 from complaints.api import router as complaints_router  # noqa: E402
 
 api.add_router("/", complaints_router)
+from reports.api import router as reports_router  # noqa: E402
+
+api.add_router("/", reports_router)
+
+from intake.api import router as intake_router  # noqa: E402
+
+api.add_router("/", intake_router)
+
+from triage.api import router as triage_router  # noqa: E402
+
+api.add_router("/", triage_router)

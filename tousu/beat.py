@@ -25,9 +25,15 @@ class Job:
 
 
 JOBS = [
+    Job("sweep deadlines: warn, breach, escalate", "clocks.sweeper:sweep_job",
+        every=dt.timedelta(seconds=settings.TOUSU_SWEEP_INTERVAL_S)),
     Job("return unclaimed work orders", "complaints.actions.system:return_unclaimed",
         every=dt.timedelta(minutes=1)),
     Job("daily work-order bulletin", "notify.bulletin:send_bulletins", daily_at=dt.time(8, 0)),
+    Job("poll the complaints mailbox", "intake.tasks:poll_mailbox",
+        every=dt.timedelta(seconds=settings.TOUSU_IMAP_POLL_S)),
+    Job("letters onto timelines, expired nonces", "intake.tasks:housekeeping",
+        every=dt.timedelta(minutes=1)),
 ]
 _started = threading.Event()
 

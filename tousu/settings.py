@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "notify",
     "triage",
     "workspace",
+    "reports",
+    "intake",
+    "portal",
     "demo",
 ]
 
@@ -93,6 +96,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock by user name alone on purpose: an attacker rotating addresses must not get more guesses
+# at one staff account (axes suggests adding the address, which would allow exactly that).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Tousu"
@@ -107,11 +113,15 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = env_str("TOUSU_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # .po in git; .mo compiled by `make install`
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# htmx and ECharts, copied from node_modules (npm ci) by `make install`: served locally, no CDN.
+STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
+STATICFILES_DIRS[0].mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -120,7 +130,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 MEDIA_ROOT = VAR_DIR / "media"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "workspace:complaint_list"
+LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -134,6 +144,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tousu@localhost")
 
 # Tousu's own settings.
 TOUSU_RULE_PACK = env_str("TOUSU_RULE_PACK", "cn")
+# Installation overrides of a pack's [M] numbers, JSON: {"us-cfpb": {"reg_z_resolution": {...}}}.
+TOUSU_RULE_OVERRIDES = env_str("TOUSU_RULE_OVERRIDES", "")
+# Deadline warnings this long before each due time (d, h or m), and how often the sweep runs.
+TOUSU_DEADLINE_WARNINGS = env_list("TOUSU_DEADLINE_WARNINGS", ["3d", "1d"])
+TOUSU_SWEEP_INTERVAL_S = env_int("TOUSU_SWEEP_INTERVAL_S", 60)
 # "inprocess": background work runs on a thread in each server process (embedded default);
 # "celery": it is queued for Celery workers (production profile).
 TOUSU_TASKS = env_str("TOUSU_TASKS", "inprocess")
@@ -145,6 +160,30 @@ TOUSU_DATA_DIR = Path(env_str("TOUSU_DATA_DIR", str(BASE_DIR.parent / "shared" /
 TOUSU_MAX_TEXT = env_int("TOUSU_MAX_TEXT", 20_000)
 TOUSU_MAX_ATTACHMENT_BYTES = env_int("TOUSU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 TOUSU_PAGE_SIZE_MAX = 200
+
+# Intake channels (intake/). Complaints arriving by email, SMS or regulator transfer are registered
+# on this unit (routing rules may send them on); empty: the root of the org tree.
+TOUSU_INTAKE_UNIT = env_str("TOUSU_INTAKE_UNIT", "")
+# The complaints mailbox polled by `manage.py fetch_mail` and the periodic job (off when no host).
+TOUSU_IMAP_HOST = env_str("TOUSU_IMAP_HOST", "")
+TOUSU_IMAP_PORT = env_int("TOUSU_IMAP_PORT", 993)
+TOUSU_IMAP_SECURITY = env_str("TOUSU_IMAP_SECURITY", "ssl")  # ssl | starttls | none
+TOUSU_IMAP_USER = env_str("TOUSU_IMAP_USER", "")
+TOUSU_IMAP_PASSWORD = env_str("TOUSU_IMAP_PASSWORD", "")
+TOUSU_IMAP_MAILBOX = env_str("TOUSU_IMAP_MAILBOX", "INBOX")
+# Where a message goes once its complaint is committed; empty: it stays, flagged $TousuIngested.
+TOUSU_IMAP_DONE_MAILBOX = env_str("TOUSU_IMAP_DONE_MAILBOX", "")
+TOUSU_IMAP_POLL_S = env_int("TOUSU_IMAP_POLL_S", 60)
+TOUSU_MAX_MAIL_BYTES = env_int("TOUSU_MAX_MAIL_BYTES", 50 * 1024 * 1024)
+# Inbound SMS webhook: HMAC-SHA256 shared with the gateway (empty: the webhook is off), and the
+# accepted clock difference; a nonce is accepted once within it.
+TOUSU_SMS_WEBHOOK_SECRET = env_str("TOUSU_SMS_WEBHOOK_SECRET", "")
+TOUSU_SMS_WEBHOOK_WINDOW_S = env_int("TOUSU_SMS_WEBHOOK_WINDOW_S", 300)
+# Outbound SMS through an HTTP gateway (TOUSU_SMS_GATEWAY=http): its URL and signing secret.
+TOUSU_SMS_GATEWAY_URL = env_str("TOUSU_SMS_GATEWAY_URL", "")
+TOUSU_SMS_GATEWAY_SECRET = env_str("TOUSU_SMS_GATEWAY_SECRET", "")
+# Evidence is scanned by clamd when this is set: "tcp://host:3310" or "unix:///run/clamd.ctl".
+TOUSU_CLAMD = env_str("TOUSU_CLAMD", "")
 
 LOGGING = {
     "version": 1,

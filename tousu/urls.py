@@ -15,5 +15,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=StaffLoginForm),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("portal.urls")),
+    path("intake/", include("intake.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("workspace.urls")),
 ]

@@ -5,6 +5,13 @@ from workspace import views
 app_name = "workspace"
 urlpatterns = [
     path("", views.complaint_list, name="complaint_list"),
+    path("home/", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("complaints/<str:number>/", views.complaint_detail, name="complaint_detail"),
+    path("complaints/<str:number>/actions/<str:action>/", views.complaint_action,
+         name="complaint_action"),
+    path("complaints/<str:number>/reveal/", views.reveal, name="reveal"),
+    path("complaints/<str:number>/evidence/<int:pk>/", views.evidence, name="evidence"),
     path("major/", views.major_board, name="major_board"),
 ]

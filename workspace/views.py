@@ -1,17 +1,43 @@
-"""The minimal staff workspace: a scoped, paginated list and a complaint with its timeline."""
+"""The staff workspace: home, the complaint list (filters, search, sorting, bulk assign), a
+complaint with a form for every action allowed now, and the dashboard. Every read goes through
+`complaints.selectors`, every write through `run_action` (or `workspace.actions`)."""
 
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from clocks import selectors as clock_reads
+from clocks import service as clock_service
+from clocks.models import Deadline
 from complaints import crypto
-from complaints.choices import State
-from complaints.errors import NotFound
-from complaints.lifecycle import END
+from complaints.action_schemas import ACTION_SCHEMAS
+from complaints.actions import run_action
+from complaints.choices import Channel, Severity, State
+from complaints.errors import ActionError, Conflict, NotFound
+from complaints.lifecycle import END, OPEN
+from complaints.models import Complaint, Survey
 from complaints.selectors import access_complaint, allowed_actions, filter_complaints
-from org.access import Principal, staff_principal
-from triage.pii import mask_id, mask_name, mask_phone, mask_text
+from org.access import Principal, staff_principal, unit_by_code
+from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
+from workspace.actions import reveal_customer
+from workspace.forms import ACTION_LABELS, ActionForm, action_form, bilingual
+from workspace.search import search
+
+SORTS = {"received": ("received_at", "id"), "-received": ("-received_at", "-id"),
+         "number": ("number",), "-number": ("-number",), "state": ("state", "-received_at"),
+         "severity": ("-severity", "-received_at")}
+DUE_SOON = dt.timedelta(days=3)
 
 
 def _principal(request: HttpRequest) -> Principal:
@@ -21,38 +47,200 @@ def _principal(request: HttpRequest) -> Principal:
     return principal
 
 
+def _rows(complaints: Any) -> list[dict[str, Any]]:
+    return [{"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.content[:80])}
+            for c in complaints]
+
+
+def _deadlines(condition: Q) -> Q:
+    return Q(Exists(Deadline.objects.filter(condition, complaint=OuterRef("pk"))))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """My work orders, my unit's queue, due soon, overdue and major, each with its count."""
+    principal = _principal(request)
+    now = timezone.now()
+    live = filter_complaints(principal).exclude(state__in=[*END, State.CLOSED])
+    boxes = {
+        "mine": (_("My work orders"), live.filter(handler_id=principal.user_id)),
+        "queue": (_("My unit's queue"), live.filter(handler__isnull=True)),
+        # Live from the deadlines, so a breach shows before the sweeper has marked it.
+        "due_soon": (_("Due within 3 days"), live.filter(
+            _deadlines(clock_reads.due_soon(now, DUE_SOON)))),
+        "overdue": (_("Overdue"), live.filter(_deadlines(clock_reads.overdue(now)))),
+        "major": (_("Major complaints"), live.filter(severity=Severity.MAJOR)),
+    }
+    sections = []
+    for key, (title, queryset) in boxes.items():
+        queryset = queryset.distinct().order_by("received_at", "id")
+        sections.append({"key": key, "title": title, "count": queryset.count(),
+                         "rows": _rows(queryset[:10])})
+    return render(request, "workspace/home.html", {"sections": sections})
+
+
+def _list_filters(request: HttpRequest) -> dict[str, Any]:
+    get = request.GET
+    unit = unit_by_code(get.get("unit", "")) if get.get("unit") else None
+    start, end = parse_date(get.get("from", "") or ""), parse_date(get.get("to", "") or "")
+    tz = timezone.get_current_timezone()
+    return {
+        "state": get.get("state", "") if get.get("state") in State.values else "",
+        "unit_path": unit.path if unit else "",
+        "severity": get.get("severity", "") if get.get("severity") in Severity.values else "",
+        "channel": get.get("channel", "") if get.get("channel") in Channel.values else "",
+        "code": get.get("code", "")[:32],
+        "received_from": dt.datetime.combine(start, dt.time(), tz) if start else None,
+        "received_to": (dt.datetime.combine(end, dt.time(), tz) + dt.timedelta(days=1)
+                        if end else None),
+        "overdue": True if get.get("overdue") == "1" else None,
+    }
+
+
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     principal = _principal(request)
-    state = request.GET.get("state", "")
-    if state not in State.values:
-        state = ""
-    queryset = filter_complaints(principal, state=state).order_by("-received_at", "-id")
+    queryset = filter_complaints(principal, **_list_filters(request))
+    query = request.GET.get("q", "").strip()[:200]
+    queryset = search(queryset, query)
+    sort = request.GET.get("sort", "-received")
+    queryset = queryset.order_by(*SORTS.get(sort, SORTS["-received"]))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    rows = [
-        {"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.content[:80])}
-        for c in page.object_list
-    ]
-    return render(request, "workspace/complaint_list.html",
-                  {"page": page, "rows": rows, "states": State.choices, "state": state})
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "workspace/complaint_list.html", {
+        "page": page, "rows": _rows(page.object_list), "query": query, "sort": sort,
+        "f": request.GET, "params": params.urlencode(),
+        "states": [(v, bilingual(lb)) for v, lb in State.choices],
+        "severities": [(v, bilingual(lb)) for v, lb in Severity.choices],
+        "channels": [(v, bilingual(lb)) for v, lb in Channel.choices],
+        "sorts": [("-received", _("Newest first")), ("received", _("Oldest first")),
+                  ("number", _("Number")), ("state", _("State")), ("severity", _("Severity"))],
+    })
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign each selected complaint through the `assign` action; report each failure."""
+    principal = _principal(request)
+    done = 0
+    for number in request.POST.getlist("numbers")[:200]:
+        try:
+            c = access_complaint(principal, number)
+            params = ACTION_SCHEMAS["assign"].model_validate({
+                "version": c.version, "unit": request.POST.get("unit", ""),
+                "handler": request.POST.get("handler", ""),
+                "reason": request.POST.get("reason", "")})
+            run_action(principal, number, "assign", params)
+            done += 1
+        except ActionError as exc:
+            messages.error(request, f"{number}: {exc.detail}")
+        except ValueError as exc:
+            messages.error(request, f"{number}: {exc}")
+    messages.success(request, _("%(n)d complaints assigned.") % {"n": done})
+    return redirect(f"{request.path.replace('bulk-assign/', '')}?{request.GET.urlencode()}")
+
+
+def _detail_context(principal: Principal, complaint: Complaint,
+                    bound: ActionForm | None = None) -> dict[str, Any]:
+    now = timezone.now()
+    customer = complaint.customer
+    forms = [bound if bound is not None and bound.action == a
+             else action_form(a, complaint.version)
+             for a in allowed_actions(principal, complaint)]
+    deadlines = [{"d": d, "overdue": d.overdue(now),
+                  "due": f"{clock_service.local_due(d):%Y-%m-%d %H:%M %Z}"}
+                 for d in complaint.deadlines.all()]
+    return {
+        "c": complaint, "forms": forms, "deadlines": deadlines,
+        "state_label": bilingual(complaint.get_state_display()),
+        "severity_label": bilingual(complaint.get_severity_display()),
+        "customer": {"name": mask_name(customer.name), "phone": mask_phone(customer.phone),
+                     "email": mask_email(customer.email),
+                     "id_number": mask_id(crypto.decrypt(customer.id_number_enc))},
+        "events": [{"e": e, "label": ACTION_LABELS.get(e.type, e.type),
+                    "state": bilingual(State(e.state_after).label)
+                    if e.state_after in State.values else e.state_after}
+                   for e in complaint.events.order_by("seq")],
+        "attachments": complaint.attachments.order_by("uploaded_at"),
+        "contacts": complaint.contacts.order_by("at"),
+        "visits": complaint.visits.order_by("proposed_at"),
+        "may_reveal": bool(principal.roles_on(complaint.unit.path) - {"auditor"}),
+    }
+
+
+def _get(principal: Principal, number: str) -> Complaint:
+    try:
+        return access_complaint(principal, number)
+    except NotFound:
+        raise Http404 from None
 
 
 @login_required
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
     principal = _principal(request)
+    complaint = _get(principal, number)
+    return render(request, "workspace/complaint_detail.html",
+                  _detail_context(principal, complaint))
+
+
+@login_required
+@require_POST
+def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Validate the action's form with its schema and run it; on an error the page comes back
+    with the form open and the error under its field (409 when the complaint moved on)."""
+    principal = _principal(request)
+    complaint = _get(principal, number)
+    if action not in ACTION_SCHEMAS:
+        raise Http404
+    form = action_form(action, complaint.version, request.POST, request.FILES)
+    status, stale = 422, False
+    params = form.to_params() if form.is_valid() else None
+    if params is not None:
+        try:
+            run_action(principal, number, action, params)
+            messages.success(request, _("Done: %(action)s") % {"action": ACTION_LABELS[action]})
+            return redirect("workspace:complaint_detail", number=number)
+        except ActionError as exc:
+            stale = isinstance(exc, Conflict)
+            status = exc.status
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields and field != "version" else None,
+                               message)
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+    context = _detail_context(principal, _get(principal, number), bound=form)
+    context.update({"stale": stale, "failed": action})
+    return render(request, "workspace/complaint_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, number: str) -> HttpResponse:
+    principal = _principal(request)
     try:
-        complaint = access_complaint(principal, number)
+        revealed = reveal_customer(principal, number, request.POST.get("purpose", ""))
     except NotFound:
         raise Http404 from None
-    customer = complaint.customer
-    return render(request, "workspace/complaint_detail.html", {
-        "c": complaint,
-        "customer": {"name": mask_name(customer.name), "phone": mask_phone(customer.phone),
-                     "id_number": mask_id(crypto.decrypt(customer.id_number_enc))},
-        "events": complaint.events.order_by("seq"),
-        "deadlines": complaint.deadlines.all(),
-        "allowed": allowed_actions(principal, complaint),
-    })
+    except ActionError:
+        return HttpResponse(status=403)
+    return render(request, "workspace/_customer_revealed.html", {"customer": revealed})
+
+
+@login_required
+def evidence(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    principal = _principal(request)
+    complaint = _get(principal, number)
+    attachment = complaint.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+                            as_attachment=not attachment.content_type.startswith("image/"),
+                            filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    return response
 
 
 @login_required
@@ -62,8 +250,31 @@ def major_board(request: HttpRequest) -> HttpResponse:
     queryset = (filter_complaints(principal, severity="major")
                 .exclude(state__in=[*END, State.CLOSED]).order_by("received_at", "id"))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    rows = [
-        {"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.content[:80])}
-        for c in page.object_list
-    ]
-    return render(request, "workspace/major_board.html", {"page": page, "rows": rows})
+    return render(request, "workspace/major_board.html", {"page": page,
+                                                          "rows": _rows(page.object_list)})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Charts over the user's scope: volume trend, category, unit, deadline compliance and
+    satisfaction (the last 90 days)."""
+    principal = _principal(request)
+    since = timezone.now() - dt.timedelta(days=90)
+    scope = filter_complaints(principal, received_from=since).order_by()
+    trend = (scope.annotate(day=TruncDate("received_at")).values("day")
+             .annotate(n=Count("id")).order_by("day"))
+    by_category = (scope.values("codes__business").annotate(n=Count("id")).order_by("-n")[:12])
+    by_unit = scope.values("unit__name").annotate(n=Count("id")).order_by("-n")[:12]
+    deadlines = (Deadline.objects.filter(complaint__in=scope.values("pk"))
+                 .values("status").annotate(n=Count("id")).order_by("status"))
+    surveys = (Survey.objects.filter(complaint__in=scope.values("pk")).values("score")
+               .annotate(n=Count("id")).order_by("score"))
+    data = {
+        "trend": [[str(r["day"]), r["n"]] for r in trend],
+        "category": [[r["codes__business"] or _("Unclassified"), r["n"]] for r in by_category],
+        "unit": [[r["unit__name"], r["n"]] for r in by_unit],
+        "compliance": [[r["status"], r["n"]] for r in deadlines],
+        "satisfaction": [[str(r["score"]), r["n"]] for r in surveys],
+        "open": scope.filter(state__in=OPEN).count(),
+    }
+    return render(request, "workspace/dashboard.html", {"data": data})

@@ -13,13 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from clocks import service as clocks
 from clocks.choices import Obligation
 from complaints import action_schemas as s
 from complaints.actions.run import Ctx
-from complaints.choices import SEVERITY_RANK, DeclineReason, Severity, State
+from complaints.choices import SEVERITY_RANK, DeclineReason, PauseReason, Severity, State
 from complaints.errors import ActionError, Forbidden
 from complaints.lifecycle import END, MANAGERS
 from complaints.models import (
@@ -32,12 +31,14 @@ from complaints.models import (
     Survey,
     Visit,
 )
+from complaints.scan import ScanRefused, scan
 from complaints.sniff import sniff_type
 from notify.customer import notify_customer
 from notify.staff import ancestor_paths, announce_major, tell_staff, unit_managers
 from org.choices import StaffEvent
 from org.models import OrgUnit, RoleGrant
 from org.routing import pick_handler
+from reports import rulings
 
 RETENTION = dt.timedelta(days=3 * 366)
 Handler = Callable[[Ctx, Complaint, Any], dict[str, Any]]
@@ -161,6 +162,10 @@ def add_evidence(ctx: Ctx, c: Complaint, p: s.EvidenceIn) -> dict[str, Any]:
     content_type = sniff_type(data)
     if content_type is None:
         raise _bad("content_base64", "file type not accepted (PDF, images, Office, text, audio)")
+    try:
+        scan(data)  # clamd, when configured
+    except ScanRefused as exc:
+        raise _bad("content_base64", str(exc)) from None
     digest = hashlib.sha256(data).hexdigest()
     row = Attachment(complaint=c, name=p.name, content_type=content_type, size=len(data),
                      sha256=digest, uploaded_by=ctx.principal.label, uploaded_at=ctx.now)
@@ -376,10 +381,11 @@ def extend(ctx: Ctx, c: Complaint, p: s.ExtendIn) -> dict[str, Any]:
     ).values_list("unit__path", flat=True)
     senior = any(c.unit.path.startswith(path) for path in senior_paths)
     try:
-        deadline = clocks.extend_decision(c.pk, p.total_days, p.reason, p.approver, senior)
+        deadline = clocks.extend(c.pk, p.obligation, p.total_days, p.reason, p.approver,
+                                 senior, conditions=p.conditions, flags=c.tags, at=ctx.now)
     except clocks.ClockError as exc:
         raise _bad(exc.field, str(exc)) from None
-    due = timezone.localtime(deadline.due_at).date()
+    due = clocks.local_due(deadline).date()
     sent = notify_customer(
         c, "extension_notice", key=str(c.version),
         zh=f"因{p.reason}，您的投诉{c.number}处理期限延长至{due:%Y年%m月%d日}。",
@@ -387,8 +393,9 @@ def extend(ctx: Ctx, c: Complaint, p: s.ExtendIn) -> dict[str, Any]:
            f"We will give you our decision by {due:%d %B %Y}.",
     )
     ctx.move(c)
-    return {"total_days": p.total_days, "reason": p.reason, "approver": p.approver,
-            "due_at": deadline.due_at, "notified_by": sent}
+    return {"obligation": deadline.obligation, "total_days": p.total_days, "reason": p.reason,
+            "approver": p.approver, "conditions": p.conditions, "due_at": deadline.due_at,
+            "notified_by": sent}
 
 
 def pause(ctx: Ctx, c: Complaint, p: s.PauseIn) -> dict[str, Any]:
@@ -397,7 +404,13 @@ def pause(ctx: Ctx, c: Complaint, p: s.PauseIn) -> dict[str, Any]:
     except clocks.ClockError as exc:
         raise _bad(exc.field, str(exc)) from None
     ctx.move(c)
-    return {"reason": p.reason, "detail": p.detail}
+    label = PauseReason(p.reason).label.split(" ", 1)
+    sent = notify_customer(
+        c, "pause_notice", key=str(c.version),
+        zh=f"您的投诉{c.number}因{label[0]}，相关期间不计入处理期限，该情形消除后将恢复处理。",
+        en=f"The time limit for complaint {c.number} is paused while {label[-1]} takes place.",
+    )
+    return {"reason": p.reason, "detail": p.detail, "notified_by": sent}
 
 
 def resume(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
@@ -447,7 +460,10 @@ def merge(ctx: Ctx, c: Complaint, p: s.MergeIn) -> dict[str, Any]:
     ctx.move(c)
     clocks.cancel_open(c.pk)
     _close(ctx, c)
-    return {"into": primary.number}
+    # New facts or reasons restart the primary's clock from their receipt (CN Art. 18 ¶3).
+    restarted = p.new_facts and clocks.restart_on_new_facts(
+        primary.pk, c.received_at, f"new facts in {c.number}")
+    return {"into": primary.number, "new_facts": p.new_facts, "clock_restarted": restarted}
 
 
 def reopen(ctx: Ctx, c: Complaint, p: s.ReasonIn) -> dict[str, Any]:
@@ -459,6 +475,21 @@ def reopen(ctx: Ctx, c: Complaint, p: s.ReasonIn) -> dict[str, Any]:
     return {"reason": p.reason}
 
 
+def rule_validity(ctx: Ctx, c: Complaint, p: s.RuleValidityIn) -> dict[str, Any]:
+    """The consumer-protection officer's ruling: only valid complaints count against a unit."""
+    previous, c.validity = c.validity, p.validity
+    ctx.changed.add("validity")
+    rulings.record_validity(c, p.validity, p.reason, ctx.principal.label, ctx.now)
+    ctx.move(c)
+    return {"validity": p.validity, "previous": previous, "reason": p.reason}
+
+
+def tag_root_cause(ctx: Ctx, c: Complaint, p: s.RootCauseIn) -> dict[str, Any]:
+    cause = rulings.tag_root_cause(c, p.root_cause, p.note, ctx.principal.label, ctx.now)
+    ctx.move(c)
+    return {"root_cause": cause.code, "label": cause.label, "note": p.note}
+
+
 HANDLERS: dict[str, Handler] = {
     "accept": accept, "decline": decline, "assign": assign, "claim": claim,
     "contact": contact, "add_evidence": add_evidence, "schedule_visit": schedule_visit,
@@ -468,5 +499,5 @@ HANDLERS: dict[str, Handler] = {
     "request_review": request_review, "decide_review": decide_review, "refer": refer,
     "record_referral_outcome": record_referral_outcome, "extend": extend, "pause": pause,
     "resume": resume, "escalate": escalate, "withdraw": withdraw, "merge": merge,
-    "reopen": reopen,
+    "reopen": reopen, "rule_validity": rule_validity, "tag_root_cause": tag_root_cause,
 }

@@ -25,7 +25,9 @@ from notify.staff import announce_major
 from org.access import INTEGRATION, Principal, unit_by_code, unit_by_path
 from org.models import OrgUnit
 from org.routing import route
+from reports import rollups
 from triage.codes import unknown_codes
+from triage.service import triage_registered
 from triage.signals import Signal, read_signals, severity_for
 
 REPEAT_WINDOW = dt.timedelta(days=180)
@@ -152,14 +154,14 @@ def register_complaint(
                 customer=customer, unit=unit, account_branch=account_branch,
                 product=data.product, content=data.content,
                 claim=data.claim, amount=data.amount, codes=data.codes,
-                tags=sorted({s.name for s in signals}),
+                tags=sorted({s.name for s in signals} | set(data.clock_flags)),
                 signals=[{"name": s.name, "evidence": s.evidence} for s in signals],
                 severity=severity_for(signals, data.source in REGULATOR_SOURCES),
                 staff_complained_about=against, state=State.REGISTERED,
                 created_by=principal.label, idempotency_scope=scope,
                 idempotency_key=idempotency_key, request_hash=request_hash,
             )
-            due_at = rules.decision_due(received_at)
+            due_at = rules.decision_due(received_at, flags=complaint.tags)
             event = seal_event(
                 complaint, "register", actor_label=principal.label, actor_id=principal.user_id,
                 at=now, payload={"channel": data.channel, "source": data.source,
@@ -170,8 +172,9 @@ def register_complaint(
             complaint.save()
             event.complaint = complaint
             event.save()
-            deadline = clocks.decision_deadline(complaint.pk, received_at, due_at)
-            deadline.save()
+            triage_registered(complaint)  # suggested codes, near-duplicates, PII kinds
+            rollups.on_register(complaint)  # one statement: the statistics' cells
+            deadlines = clocks.open_receipt_clocks(complaint, received_at, due_at)
             _acknowledge(complaint, due_at)
             if complaint.severity == Severity.MAJOR:
                 announce_major(complaint, ", ".join(
@@ -186,17 +189,30 @@ def register_complaint(
             if idempotency_key else None
         )
         if earlier is None:
+            _refuse_known_reference(data)
             raise
         if earlier.request_hash != request_hash:
             raise Conflict("Idempotency-Key was used with a different body",
                            [("Idempotency-Key", "reused with a different request body")],
                            code="idempotency_mismatch") from None
         return Registered(earlier, created=False)
-    return Registered(complaint, created=True, deadlines=[deadline])
+    return Registered(complaint, created=True, deadlines=deadlines)
+
+
+def _refuse_known_reference(data: ComplaintIn) -> None:
+    """A regulator's reference is registered once (unique constraint): name the complaint."""
+    if data.source not in REGULATOR_SOURCES or not data.external_ref:
+        return
+    known = Complaint.objects.filter(source=data.source, external_ref=data.external_ref) \
+        .values_list("number", flat=True).first()
+    if known:
+        raise Conflict(f"This {data.source} reference is already registered as {known}",
+                       [("external_ref", f"already registered as {known}")],
+                       code="duplicate_reference") from None
 
 
 def _acknowledge(complaint: Complaint, due_at: dt.datetime) -> str:
-    due = timezone.localtime(due_at).date()
+    due = clocks.in_pack_zone(due_at).date()
     return notify_customer(
         complaint, "acknowledgement",
         zh=f"您的投诉已登记，编号{complaint.number}。我们将于{due:%Y年%m月%d日}前作出处理决定并告知您。",

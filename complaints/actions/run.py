@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clocks import service as clocks
 from complaints.action_schemas import ActionIn
 from complaints.audit import append_event
 from complaints.errors import Conflict, Forbidden, NotFound
@@ -15,6 +16,7 @@ from complaints.lifecycle import LIFECYCLE, method_name
 from complaints.models import Complaint
 from complaints.selectors import access_complaint, may_act
 from org.access import Principal
+from reports import rollups
 
 ALWAYS_SAVED = {"state", "version", "last_event_seq", "last_event_hash", "updated_at"}
 
@@ -58,8 +60,10 @@ def run_action(principal: Principal, number: str, action: str, params: ActionIn)
             )
         ctx = Ctx(principal=principal, action=action, now=timezone.now())
         payload: dict[str, Any] = HANDLERS[action](ctx, complaint, params)
+        clocks.on_action(complaint.pk, action, ctx.now)  # e.g. acceptance, first contact met
         complaint.version += 1
         append_event(complaint, action, actor_label=principal.label,
                       actor_id=principal.user_id, at=ctx.now, payload=payload)
+        rollups.on_action(complaint)  # the statistics' cells, before the row is saved
         complaint.save(update_fields=sorted(ALWAYS_SAVED | ctx.changed))
     return complaint

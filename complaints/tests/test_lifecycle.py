@@ -45,6 +45,8 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "withdraw": {"reason": "客户与网点和解", "via": "phone"},
     "merge": {"into": "PRIMARY"},
     "reopen": {"reason": "发现新的事实"},
+    "rule_validity": {"validity": "valid", "reason": "网点未经同意扣收年费，投诉成立"},
+    "tag_root_cause": {"root_cause": "RC01", "note": "年费减免流程缺失"},
 }
 
 

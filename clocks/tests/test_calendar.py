@@ -1,0 +1,94 @@
+"""Calendars: China's adjusted working days, next year's official schedule added by hand, UK and
+US holidays, and the bank's own closure days."""
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clocks import calendar, packs, rules
+from clocks.models import ClosureDay
+
+D = dt.date
+
+
+def test_an_adjusted_saturday_is_a_working_day_in_china_and_a_holiday_weekday_is_not() -> None:
+    assert not calendar.is_rest_day("cn", D(2026, 2, 14))  # Saturday worked for Spring Festival
+    assert calendar.is_rest_day("cn", D(2026, 2, 16))  # Monday of the Spring Festival week
+    assert calendar.is_rest_day("cn", D(2026, 11, 21))  # an ordinary Saturday
+    assert not calendar.is_rest_day("cn", D(2026, 11, 23))
+
+
+def test_uk_and_us_holidays_come_from_the_holidays_package() -> None:
+    assert calendar.is_rest_day("uk-eaw", D(2026, 4, 3))  # Good Friday
+    assert calendar.is_rest_day("uk-eaw", D(2026, 12, 28))  # Boxing Day observed
+    assert not calendar.is_rest_day("uk-eaw", D(2026, 3, 17))  # St Patrick's: N. Ireland only
+    assert calendar.is_rest_day("us", D(2026, 11, 11))  # Veterans Day
+    assert calendar.is_rest_day("us", D(2026, 7, 3))  # Independence Day observed
+    assert not calendar.is_rest_day("us", D(2026, 12, 24))
+
+
+def test_next_years_official_cn_schedule_can_be_added_by_hand(tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
+    schedule = tmp_path / "cn_schedule.json"
+    schedule.write_text(json.dumps({
+        "_about": "test",
+        "2099": {"holidays": ["2099-01-01", "2099-01-02"], "workdays": ["2099-01-03"]},
+    }))
+    monkeypatch.setattr(calendar, "CN_SCHEDULE_FILE", schedule)
+    calendar._cn_extra.cache_clear()
+    calendar._year.cache_clear()
+    try:
+        assert calendar.is_rest_day("cn", D(2099, 1, 2))  # a Friday off
+        assert not calendar.is_rest_day("cn", D(2099, 1, 3))  # a Saturday worked
+        assert calendar.next_working_day("cn", D(2099, 1, 1)) == D(2099, 1, 3)
+    finally:
+        calendar._cn_extra.cache_clear()
+        calendar._year.cache_clear()
+
+
+def test_a_schedule_date_in_the_wrong_year_is_refused(tmp_path: Path, monkeypatch: Any) -> None:
+    schedule = tmp_path / "cn_schedule.json"
+    schedule.write_text(json.dumps({"2099": {"holidays": ["2098-12-31"]}}))
+    monkeypatch.setattr(calendar, "CN_SCHEDULE_FILE", schedule)
+    calendar._cn_extra.cache_clear()
+    try:
+        with pytest.raises(calendar.CalendarError):
+            calendar._cn_extra()
+    finally:
+        calendar._cn_extra.cache_clear()
+
+
+def test_a_year_without_any_schedule_counts_weekends_and_says_so(caplog: Any) -> None:
+    calendar._year.cache_clear()
+    assert calendar.is_rest_day("cn", D(2098, 1, 4))  # a Saturday
+    assert not calendar.is_rest_day("cn", D(2098, 1, 1))  # New Year, but no schedule yet
+    assert "No official CN holiday schedule for 2098" in caplog.text
+
+
+@pytest.mark.django_db
+def test_bank_closure_days_lengthen_business_day_counts_only() -> None:
+    uk = packs.get("uk-fca")
+    received = dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # a Monday
+    summary = uk.rule("summary_resolution")
+    assert summary is not None
+    assert rules.due_at(uk, summary, received).date() == D(2026, 6, 4)
+    ClosureDay.objects.create(calendar="uk-eaw", day=D(2026, 6, 3), reason="system cut-over")
+    assert rules.due_at(uk, summary, received).date() == D(2026, 6, 5)
+    # A closure never extends a calendar-day period, not even on its last day (Art. 203 rolls
+    # past statutory rest days only).
+    ClosureDay.objects.create(calendar="cn", day=D(2026, 12, 7), reason="branch closed")
+    received_cn = dt.datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert rules.decision_due(received_cn).astimezone(rules.CN_ZONE).date() == D(2026, 12, 7)
+    assert not calendar.is_business_day("cn", D(2026, 12, 7))
+    ClosureDay.objects.filter(calendar="uk-eaw").delete()
+    assert rules.due_at(uk, summary, received).date() == D(2026, 6, 4)
+
+
+def test_months_keep_the_day_or_take_the_months_last() -> None:
+    assert rules.add_months(D(2026, 8, 31), 6) == D(2027, 2, 28)
+    assert rules.add_months(D(2027, 8, 31), 6) == D(2028, 2, 29)
+    assert rules.add_months(D(2026, 1, 15), 12) == D(2027, 1, 15)

@@ -1,0 +1,156 @@
+"""The intake in the admin: the quarantine (see, retry, dismiss — never delete), regulator batches
+with their row reports and an import page, the editable letter templates, and read-only records
+of inbound messages and letters sent."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template import TemplateSyntaxError
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+
+from intake import letters, regulator
+from intake.actions import channel_principal, release
+from intake.choices import QuarantineStatus
+from intake.models import (
+    InboundMessage,
+    Letter,
+    LetterTemplate,
+    QuarantinedMessage,
+    RegulatorBatch,
+)
+from org.access import staff_principal
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QuarantinedMessage)
+class QuarantineAdmin(ReadOnly):
+    list_display = ["created_at", "channel", "status", "sender", "subject", "error", "attempts",
+                    "complaint"]
+    list_filter = ["status", "channel"]
+    search_fields = ["sender", "subject", "message_id", "sha256"]
+    actions = ["retry", "dismiss"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("intake.change_quarantinedmessage"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in QuarantinedMessage._meta.fields]
+
+    @admin.action(description="重新导入 Retry the selected messages", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
+        released = held = 0
+        for row in queryset.filter(status=QuarantineStatus.HELD):
+            row = release(row, actor=request.user.get_username())
+            if row.status == QuarantineStatus.RELEASED:
+                released += 1
+            else:
+                held += 1
+        self.message_user(request, f"{released} released, {held} still held",
+                          messages.SUCCESS if not held else messages.WARNING)
+
+    @admin.action(description="核销（保留原件）Dismiss, keeping the message",
+                  permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
+        count = queryset.filter(status=QuarantineStatus.HELD).update(
+            status=QuarantineStatus.DISMISSED, handled_by=request.user.get_username()[:150])
+        self.message_user(request, f"{count} dismissed (kept, never deleted)")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnly):
+    list_display = ["created_at", "channel", "outcome", "complaint", "sender", "subject"]
+    list_filter = ["channel", "outcome"]
+    search_fields = ["key", "sender", "subject", "complaint__number"]
+    exclude = ["raw"]
+
+
+class RegulatorImportForm(forms.Form):
+    file = forms.FileField(label="CSV / XLSX")
+
+
+@admin.register(RegulatorBatch)
+class RegulatorBatchAdmin(ReadOnly):
+    list_display = ["imported_at", "file_name", "rows", "created", "duplicates", "failed",
+                    "imported_by"]
+    change_list_template = "admin/intake/regulatorbatch/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [path("import/", self.admin_site.admin_view(self.import_view),
+                      name="intake_regulatorbatch_import")]
+        return extra + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a regulator transfer file: good rows are registered, bad rows listed."""
+        form = RegulatorImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            staff = staff_principal(request.user)
+            principal = staff if staff and staff.grants else channel_principal("regulator")
+            try:
+                report = regulator.import_file(principal, upload.name, upload.read())
+            except regulator.FileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.info(request, report.summary())
+                if not report.errors:
+                    return redirect("admin:intake_regulatorbatch_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "report": report,
+                   "title": "导入监管转办 Import regulator transfers", "opts": self.model._meta}
+        return TemplateResponse(request, "admin/intake/regulatorbatch/import.html", context)
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = LetterTemplate
+        fields = ["kind", "language", "pack", "subject", "body"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("subject", "body"):
+            try:
+                letters.check_syntax(data.get(name, ""))
+            except TemplateSyntaxError as exc:
+                self.add_error(name, f"模板语法错误 Template syntax error: {exc}")
+        return data
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    form = TemplateForm
+    list_display = ["kind", "language", "pack", "subject", "version", "updated_at"]
+    list_filter = ["kind", "language", "pack"]
+    readonly_fields = ["version", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: LetterTemplate, form: Any,
+                   change: bool) -> None:
+        if change:
+            obj.version += 1  # letters keep the version they were written from
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # sent letters name their template
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnly):
+    list_display = ["created_at", "complaint", "kind", "channel", "language", "proof",
+                    "sent_at", "recorded_at"]
+    list_filter = ["kind", "channel", "language"]
+    search_fields = ["complaint__number", "proof"]
+    exclude = ["address"]

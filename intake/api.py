@@ -1,0 +1,133 @@
+"""Intake endpoints of API v1: the SMS gateway's webhook, regulator transfer files, letters."""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+from pydantic import Field
+
+from complaints.api import ERRORS
+from complaints.errors import ActionError, Forbidden
+from complaints.lifecycle import STAFF
+from complaints.selectors import access_complaint
+from intake import letters, regulator, sms
+from intake.choices import LetterChannel, LetterKind
+from intake.models import Letter
+from org.access import INTEGRATION, Principal
+
+router = Router(tags=["intake"])
+MAX_FILE = 50 * 1024 * 1024
+
+
+class SmsAccepted(Schema):
+    status: str  # created, threaded, duplicate or quarantined
+    number: str
+
+
+@router.post("/intake/sms", auth=None, response={200: SmsAccepted, **ERRORS},
+             summary="Inbound SMS (gateway webhook, HMAC-signed)")
+def inbound_sms(request: HttpRequest) -> SmsAccepted:
+    """The SMS gateway posts `{"message_id", "from", "text", "received_at"?}` signed with the
+    shared secret: `X-Tousu-Signature` = hex HMAC-SHA256 of `{timestamp}.{nonce}.{body}`, with
+    `X-Tousu-Timestamp` (Unix seconds, within the window) and `X-Tousu-Nonce` (never reused).
+    A forged, stale or replayed call is refused; the same message_id twice registers once."""
+    received = sms.handle(dict(request.headers), request.body)
+    return SmsAccepted(status=received.status, number=received.number)
+
+
+class RowErrorOut(Schema):
+    row: int
+    field: str
+    message: str
+
+
+class ImportOut(Schema):
+    batch: int | None
+    rows: int
+    created: list[str]
+    duplicates: int
+    failed: int
+    errors: list[RowErrorOut]
+
+
+def _may_register(principal: Principal) -> None:
+    roles = {role for role, _ in principal.grants}
+    allowed = (INTEGRATION in roles and principal.has_scope("complaints:create")) or (
+        principal.api_key_id is None and roles & STAFF)
+    if not allowed:
+        raise Forbidden("You may not register complaints", [("file", "no registering role")],
+                        code="forbidden")
+
+
+@router.post("/intake/regulator", response={200: ImportOut, **ERRORS},
+             summary="Import a regulator transfer file (CSV or XLSX)")
+def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> ImportOut:
+    """Registers every good row as a regulator-sourced complaint; the others come back in
+    `errors` by row and field. Rows whose regulator reference was imported before count as
+    `duplicates` and create nothing."""
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    _may_register(principal)
+    if file.size is not None and file.size > MAX_FILE:
+        raise ActionError("The file is too large", [("file", f"at most {MAX_FILE} bytes")],
+                          code="too_large")
+    try:
+        report = regulator.import_file(principal, file.name or "upload.csv", file.read())
+    except regulator.FileError as exc:
+        raise ActionError("Not a transfer file", [("file", str(exc))]) from None
+    return ImportOut(batch=report.batch_id, rows=report.rows, created=report.created,
+                     duplicates=report.duplicates, failed=report.failed,
+                     errors=[RowErrorOut(**e.as_dict()) for e in report.errors])
+
+
+class LetterIn(Schema):
+    version: int = Field(ge=1)
+    kind: LetterKind
+    channel: LetterChannel
+    proof: str = Field("", max_length=200)
+
+
+class LetterOut(Schema):
+    id: int
+    kind: str
+    channel: str
+    language: str
+    subject: str
+    body: str
+    template_version: int | None
+    proof: str
+    sent_at: dt.datetime | None
+    on_timeline: bool
+
+
+def _letter_out(letter: Letter) -> LetterOut:
+    return LetterOut(id=letter.pk, kind=letter.kind, channel=letter.channel,
+                     language=letter.language, subject=letter.subject, body=letter.body,
+                     template_version=letter.template_version, proof=letter.proof,
+                     sent_at=timezone.localtime(letter.sent_at) if letter.sent_at else None,
+                     on_timeline=letter.recorded_at is not None)
+
+
+@router.post("/complaints/{number}/letters", response={201: LetterOut, **ERRORS},
+             summary="Send a letter from its template")
+def send_letter(request: HttpRequest, number: str, payload: LetterIn) -> Status[LetterOut]:
+    """By `sms` or `email` the letter goes through the outbox and reaches the timeline with the
+    gateway's receipt once delivered; by `post`, `call` or `in_person` give the `proof` (post
+    reference, call record, signed receipt) and it is on the timeline at once."""
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    if principal.api_key_id is not None:
+        raise Forbidden("Letters are sent by staff", [("Authorization", "staff only")],
+                        code="forbidden")
+    letter = letters.send_letter(principal, number, kind=payload.kind, channel=payload.channel,
+                                 version=payload.version, proof=payload.proof)
+    return Status(201, _letter_out(letter))
+
+
+@router.get("/complaints/{number}/letters", response={200: list[LetterOut], **ERRORS},
+            summary="The letters sent on a complaint")
+def list_letters(request: HttpRequest, number: str) -> list[LetterOut]:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    complaint = access_complaint(principal, number)
+    return [_letter_out(x) for x in complaint.letters.order_by("created_at", "pk")]

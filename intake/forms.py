@@ -1,0 +1,94 @@
+"""The staff entry form for complaints received by phone, at the counter, by letter or in a
+visit; and the letter form."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from complaints.choices import Channel, Language, Source, Vulnerability
+from intake.choices import LetterChannel, LetterKind
+
+STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.COUNTER, Channel.LETTER,
+                                               Channel.VISIT)]
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Several files at once; each must be within the size limit (refused before reading)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(f"最多 {MAX_FILES} 个文件 / at most {MAX_FILES} files")
+        limit = settings.TOUSU_MAX_ATTACHMENT_BYTES
+        cleaned = []
+        for f in files:
+            if f.size is not None and f.size > limit:
+                raise forms.ValidationError(
+                    f"文件“{f.name}”为 {f.size / 1048576:.1f} MiB，超过 {limit / 1048576:.0f} MiB "
+                    f"上限，未保存。/ The file “{f.name}” is {f.size / 1048576:.1f} MiB, over the "
+                    f"{limit / 1048576:.0f} MiB limit; nothing was saved.")
+            cleaned.append(super().clean(f, initial))
+        return cleaned
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ChoiceField(label="渠道 Channel", choices=STAFF_CHANNELS)
+    source = forms.ChoiceField(label="来源 Source", choices=Source.choices, initial=Source.DIRECT)
+    received_at = forms.DateTimeField(
+        label="收到时间 Received at", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="留空为现在 / empty: now")
+    name = forms.CharField(label="客户姓名 Customer name", max_length=200)
+    phone = forms.CharField(label="电话 Phone", max_length=32, required=False)
+    email = forms.CharField(label="邮箱 Email", max_length=254, required=False)
+    id_number = forms.CharField(label="证件号码 ID number", max_length=32, required=False)
+    language = forms.ChoiceField(label="语言 Language", choices=Language.choices)
+    vulnerable = forms.MultipleChoiceField(label="特殊群体 Vulnerable", required=False,
+                                           choices=Vulnerability.choices,
+                                           widget=forms.CheckboxSelectMultiple)
+    unit = forms.CharField(label="责任机构代码 Unit code", max_length=32, required=False,
+                           help_text="留空由路由规则决定 / empty: routing decides")
+    product = forms.CharField(label="产品 Product", max_length=200, required=False)
+    content = forms.CharField(label="投诉内容 What happened", widget=forms.Textarea)
+    claim = forms.CharField(label="诉求 Claim", widget=forms.Textarea(attrs={"rows": 3}),
+                            required=False)
+    amount = forms.DecimalField(label="争议金额 Amount", required=False, min_value=0,
+                                max_digits=14, decimal_places=2)
+    evidence = EvidenceField(label="证据 Evidence", required=False,
+                             help_text="PDF、图片、Office、文本、音频 / PDF, images, Office, "
+                                       "text, audio")
+    token = forms.CharField(widget=forms.HiddenInput)  # one complaint per form, however often sent
+
+    def payload(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "channel": d["channel"], "source": d["source"], "received_at": d["received_at"],
+            "customer": {"name": d["name"], "phone": d["phone"], "email": d["email"],
+                         "id_number": d["id_number"], "language": d["language"],
+                         "vulnerable": d["vulnerable"]},
+            "unit": d["unit"], "product": d["product"], "content": d["content"],
+            "claim": d["claim"], "amount": d["amount"],
+        }
+
+
+FIELD_OF = {"customer.name": "name", "customer.phone": "phone", "customer.email": "email",
+            "customer.id_number": "id_number", "customer.language": "language",
+            "customer.vulnerable": "vulnerable"}
+
+
+class LetterForm(forms.Form):
+    kind = forms.ChoiceField(label="函件 Letter", choices=LetterKind.choices)
+    channel = forms.ChoiceField(label="方式 Sent by", choices=LetterChannel.choices)
+    proof = forms.CharField(label="发送凭证 Proof of sending", max_length=200, required=False,
+                            help_text="邮寄单号、通话记录号或签收单 / post reference, call record "
+                                      "or signed receipt (SMS and email: the gateway's receipt)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -1,0 +1,235 @@
+"""Letters to the customer from editable bilingual templates, each kept as sent with its proof.
+
+Notices the lifecycle actions queue (acknowledgement, extension, pause, decision, review
+decision) pass through `compose_notice`: the template for the notice, the customer's language
+and the installation's rule pack replaces the built-in wording, and the letter is stored with
+the outbox row that carries it. When the outbox has delivered it, `record_letter_proofs` puts
+the gateway's receipt on the complaint's timeline (one `letter_sent` event per letter).
+Letters sent by post, read out on a call or handed over are recorded by staff with their proof
+(`send_letter`).
+
+Template variables: number, customer_name, received_date, due_date, today, unit, decision,
+verification, basis, reasons, remedy, amount, review_outcome, review_reasons,
+extension_reason, pause_reason, pause_detail (dates as text in the letter's language)."""
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Subquery
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.utils import timezone
+
+from clocks.models import Deadline
+from complaints.choices import PauseReason
+from complaints.errors import ActionError, Conflict, Forbidden
+from complaints.models import Complaint
+from complaints.selectors import access_complaint, may_act
+from intake.actions import record_system_event
+from intake.choices import OUTBOX_CHANNELS, LetterChannel, LetterKind
+from intake.models import Letter, LetterTemplate
+from notify.models import Channel, Notification, Status
+from notify.outbox import enqueue
+from org import cache
+from org.access import Principal
+
+logger = logging.getLogger(__name__)
+ENGINE = Engine(autoescape=False, libraries={}, builtins=["django.template.defaultfilters"])
+DUE_OBLIGATIONS = ("decision", "final_response", "cfpb_final_response", "review_decision")
+SIGNATURES = {"zh-Hans": "【Tousu银行】", "en": "Tousu Bank: "}
+
+
+def _date(value: dt.datetime | dt.date | None, language: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value:%Y年%m月%d日}" if language != "en" else f"{value:%d %B %Y}"
+
+
+def template_for(kind: str, language: str) -> LetterTemplate | None:
+    """The template for this kind and language, for the installation's pack or else any pack
+    (cached briefly per process; saving a template clears the cache)."""
+    pack = settings.TOUSU_RULE_PACK
+
+    def load() -> LetterTemplate | None:
+        rows = {t.pack: t for t in LetterTemplate.objects.filter(
+            kind=kind, language=language, pack__in=[pack, ""])}
+        return rows.get(pack) or rows.get("")
+
+    found: LetterTemplate | None = cache.remember("letter-template", f"{kind}:{language}:{pack}",
+                                                  load)
+    return found
+
+
+def context_for(c: Complaint, kind: str) -> dict[str, Any]:
+    """What a letter of this kind may say about the complaint, read from its records."""
+    language = c.customer.language
+    ctx: dict[str, Any] = {
+        "number": c.number, "customer_name": c.customer.name, "unit": c.unit.name,
+        "received_date": _date(c.received_at, language), "today": _date(timezone.now(), language),
+    }
+    deadlines = {d.obligation: d for d in Deadline.objects.filter(
+        complaint_id=c.pk, obligation__in=DUE_OBLIGATIONS).only(
+        "obligation", "due_at", "extensions", "paused_intervals")}
+    due = next((deadlines[o] for o in DUE_OBLIGATIONS if o in deadlines), None)
+    if kind == LetterKind.REVIEW_DECISION and "review_decision" in deadlines:
+        due = deadlines["review_decision"]
+    ctx["due_date"] = _date(due.due_at, language) if due else ""
+    if kind == LetterKind.EXTENSION_NOTICE and due is not None and due.extensions:
+        ctx["extension_reason"] = str(due.extensions[-1].get("reason", ""))
+    if kind == LetterKind.PAUSE_NOTICE and due is not None and due.paused_intervals:
+        reason = str(due.paused_intervals[-1].get("reason", ""))
+        label = dict(PauseReason.choices).get(reason, reason)
+        ctx["pause_reason"] = label.split(" ", 1)[0] if language != "en" else \
+            (label.split(" ", 1)[1] if " " in label else label)
+    if kind == LetterKind.DECISION_NOTICE:
+        r = c.resolutions.order_by("-pk").first()
+        if r is not None:
+            english = language == "en"
+            decision, remedy = r.get_decision_display(), r.get_remedy_display()
+            ctx.update(
+                decision=decision.split(" ", 1)[1 if english else 0],
+                remedy=remedy.split(" ", 1)[1 if english else 0] if r.remedy != "none" else "",
+                amount=r.amount or "", verification=r.verification, basis=r.basis,
+                reasons=r.reasons)
+    if kind == LetterKind.REVIEW_DECISION:
+        review = c.reviews.order_by("-pk").first()
+        if review is not None:
+            outcome = review.get_outcome_display()
+            ctx.update(review_outcome=outcome.split(" ", 1)[1 if language == "en" else 0],
+                       review_reasons=review.reasons)
+    return ctx
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    return ENGINE.from_string(text)
+
+
+def render(template: LetterTemplate, ctx: dict[str, Any]) -> tuple[str, str]:
+    context = Context(ctx, autoescape=False)
+    subject = " ".join(_compiled(template.subject).render(context).split())
+    body = _compiled(template.body).render(context).strip()
+    return subject[:300], body
+
+
+def check_syntax(text: str) -> None:
+    """Raise TemplateSyntaxError when an edited template would not render."""
+    ENGINE.from_string(text)
+
+
+def compose_notice(c: Complaint, kind: str, channel: str, address: str, dedupe_key: str,
+                   subject: str, body: str) -> tuple[str, str]:
+    """notify_customer's letter hook: the notice from its template when one exists (else the
+    built-in wording), stored as a Letter tied to its outbox row. Returns subject and body."""
+    language = c.customer.language
+    template = template_for(kind, language) if kind in LetterKind.values else None
+    if template is not None:
+        try:
+            subject, text = render(template, context_for(c, kind))
+            body = SIGNATURES.get(language, "") + text
+        except (TemplateSyntaxError, ValueError, KeyError, AttributeError):
+            logger.exception("letter template %s failed; the built-in wording is sent", template)
+            template = None
+    if kind in LetterKind.values:
+        Letter.objects.bulk_create([Letter(
+            complaint=c, kind=kind, language=language, channel=channel, address=address[:500],
+            subject=subject[:300], body=body, sha256=hashlib.sha256(body.encode()).hexdigest(),
+            template=template, template_version=template.version if template else None,
+            dedupe_key=dedupe_key, created_by="system",
+        )], ignore_conflicts=True)
+    return subject, body
+
+
+def preview(c: Complaint, kind: str) -> tuple[str, str, LetterTemplate | None]:
+    language = c.customer.language
+    template = template_for(kind, language)
+    if template is None:
+        raise ActionError("No template for this letter",
+                          [("kind", f"no {kind} template in {language}")])
+    subject, text = render(template, context_for(c, kind))
+    return subject, text, template
+
+
+def send_letter(principal: Principal, number: str, *, kind: str, channel: str, version: int,
+                proof: str = "") -> Letter:
+    """Send a letter from its template. By SMS or email it goes through the outbox and reaches
+    the timeline once delivered, with the gateway's receipt; by post, call or hand delivery the
+    member of staff gives the proof (post reference, call record, signed receipt) and it goes
+    on the timeline at once. Needs the right to contact the customer."""
+    with transaction.atomic():
+        c = access_complaint(principal, number, for_update=True)
+        if not may_act(principal, c, "contact"):
+            raise Forbidden("You may not write to this customer", [("number", "not permitted")],
+                            code="forbidden")
+        if c.version != version:
+            raise Conflict("The complaint has changed since you read it",
+                           [("version", f"stale: you sent {version}, current is {c.version}")],
+                           code="stale_version")
+        subject, text, template = preview(c, kind)
+        language = c.customer.language
+        body = SIGNATURES.get(language, "") + text if channel in OUTBOX_CHANNELS else text
+        letter = Letter(complaint=c, kind=kind, language=language, channel=channel,
+                        subject=subject, body=body,
+                        sha256=hashlib.sha256(body.encode()).hexdigest(), template=template,
+                        template_version=template.version if template else None,
+                        created_by=principal.label[:150])
+        if channel in OUTBOX_CHANNELS:
+            address = c.customer.phone if channel == LetterChannel.SMS else c.customer.email
+            if not address:
+                raise ActionError("The customer has no address for this channel",
+                                  [("channel", f"no {channel} address on file")])
+            letter.address = address
+            letter.dedupe_key = f"letter:{c.number}:{kind}:{c.version}"
+            letter.save()
+            enqueue(kind=kind, channel=Channel.SMS if channel == LetterChannel.SMS
+                    else Channel.EMAIL, address=address, subject=subject, body=body,
+                    dedupe_key=letter.dedupe_key, complaint_id=c.pk)
+            return letter
+        if len(proof.strip()) < 2:
+            raise ActionError("Proof of sending is required",
+                              [("proof", "post reference, call record or receipt")])
+        now = timezone.now()
+        letter.proof, letter.sent_at, letter.recorded_at = proof.strip()[:200], now, now
+        letter.save()
+        record_system_event(c.pk, "letter_sent", _payload(letter),
+                            actor_label=principal.label, actor_id=principal.user_id)
+    return letter
+
+
+def _payload(letter: Letter) -> dict[str, Any]:
+    return {"letter_id": letter.pk, "kind": letter.kind, "channel": letter.channel,
+            "language": letter.language, "proof": letter.proof, "sent_at": letter.sent_at,
+            "sha256": letter.sha256, "template_version": letter.template_version}
+
+
+def record_letter_proofs(limit: int = 500) -> int:
+    """Put every delivered (or finally failed) outbox letter on its complaint's timeline, once:
+    the letter row is claimed with a conditional update that only one worker can win."""
+    waiting = Letter.objects.filter(recorded_at__isnull=True,
+                                    channel__in=list(OUTBOX_CHANNELS)).values("dedupe_key")
+    outcomes = list(Notification.objects.filter(
+        dedupe_key__in=Subquery(waiting), status__in=[Status.SENT, Status.FAILED],
+    ).order_by("pk").values_list("dedupe_key", "status", "proof", "sent_at", "last_error")[:limit])
+    recorded = 0
+    for key, status, proof, sent_at, error in outcomes:
+        sent = status == Status.SENT
+        with transaction.atomic():
+            won = Letter.objects.filter(dedupe_key=key, recorded_at__isnull=True).update(
+                recorded_at=timezone.now(), proof=(proof if sent else "")[:200],
+                sent_at=sent_at if sent else None)
+            if not won:
+                continue  # another worker recorded it
+            letter = Letter.objects.get(dedupe_key=key)
+            payload = _payload(letter)
+            if not sent:
+                payload["error"] = error[:500]
+            record_system_event(letter.complaint_id, "letter_sent" if sent else "letter_failed",
+                                payload, actor_label="system")
+        recorded += 1
+    return recorded

@@ -1,0 +1,298 @@
+"""Complaints by email: reading a message (Chinese charsets, quoted-printable and base64,
+HTML-only) and ingesting it — a new complaint, or a note on the complaint it names — or keeping
+it in the quarantine when it cannot be read. Nothing is dropped."""
+
+import datetime as dt
+import email
+import email.errors
+import email.header
+import email.utils
+import html
+import logging
+import mailbox
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from html.parser import HTMLParser
+from pathlib import Path, PurePath
+
+from django.conf import settings
+from django.utils import timezone
+
+from complaints.errors import ActionError
+from intake.actions import Inbound, IntakeError, Received, message_key, quarantine, receive
+
+logger = logging.getLogger(__name__)
+
+# Declared names mapped to the codec that reads them best: GB2312 and GBK mail routinely carries
+# characters only GBK/GB18030 have, and Big5 mail characters only HKSCS has.
+CODECS = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
+    "euc-cn": "gb18030", "csgb2312": "gb18030", "gb_2312-80": "gb18030", "gb18030": "gb18030",
+    "big5": "big5hkscs", "x-big5": "big5hkscs", "cn-big5": "big5hkscs", "cp950": "big5hkscs",
+    "big5-hkscs": "big5hkscs", "unknown-8bit": "", "x-unknown": "", "us-ascii": "utf-8",
+    "ascii": "utf-8",
+}
+FALLBACKS = ("utf-8", "gb18030", "big5hkscs")
+# Defects after which the text can no longer be trusted to be what the sender wrote.
+FATAL_DEFECTS = (
+    email.errors.InvalidBase64PaddingDefect,
+    email.errors.InvalidBase64LengthDefect,
+    email.errors.StartBoundaryNotFoundDefect,
+    email.errors.CloseBoundaryNotFoundDefect,
+    email.errors.NoBoundaryInMultipartDefect,
+    email.errors.MissingHeaderBodySeparatorDefect,
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+DATE_WINDOW = dt.timedelta(days=30)
+
+
+def decode_bytes(data: bytes, declared: str | None) -> str:
+    """Text in the declared charset, else the first of UTF-8, GB18030 and Big5-HKSCS that reads
+    it without error. Raises IntakeError when none does."""
+    names: list[str] = []
+    if declared:
+        declared = declared.strip().strip('"').lower()
+        names.append(CODECS.get(declared, declared))
+    for name in (n for n in [*names, *FALLBACKS] if n):
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    raise IntakeError(f"text in an unknown or broken encoding (declared {declared!r})")
+
+
+def _raw(value: str) -> bytes:
+    """The bytes the parser read (it keeps 8-bit bytes as surrogates)."""
+    try:
+        return value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+
+
+def header_text(value: str | None) -> str:
+    """A header as text: RFC 2047 encoded words decoded with the charset fallbacks above, and
+    raw 8-bit headers (sent by some Chinese mailers) recovered from their bytes."""
+    if not value:
+        return ""
+    if "=?" not in value:
+        return " ".join(decode_bytes(_raw(value), None).split())
+    try:
+        parts = email.header.decode_header(value)
+    except (email.errors.HeaderParseError, ValueError):
+        return " ".join(value.split())
+    out = []
+    for chunk, charset in parts:
+        raw = _raw(chunk) if isinstance(chunk, str) else chunk
+        out.append(decode_bytes(raw, charset))
+    return " ".join("".join(out).split())
+
+
+class _HtmlText(HTMLParser):
+    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "blockquote", "table", "pre"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style", "head", "title"}:
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style", "head", "title"}:
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    parser = _HtmlText()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in html.unescape("".join(parser.parts)).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    sender_name: str
+    sender: str
+    subject: str
+    text: str
+    date: dt.datetime | None
+    refs: list[str] = field(default_factory=list)
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def _headers(msg: Message) -> dict[str, str]:
+    """The first value of each header, as raw as the parser keeps it (8-bit bytes survive as
+    surrogates), so that header_text can decode it with the right charset."""
+    first: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        first.setdefault(name.lower(), str(value))
+    return first
+
+
+def _fatal(part: Message) -> str:
+    bad = [type(d).__name__ for d in part.defects if isinstance(d, FATAL_DEFECTS)]
+    return ", ".join(bad)
+
+
+def _filename(part: Message) -> str:
+    name = part.get_filename()
+    if name is None:
+        return ""
+    return PurePath(header_text(str(name)).replace("\\", "/")).name[:200]
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Read a message. Raises IntakeError when it is not a readable message."""
+    if not raw.strip():
+        raise IntakeError("empty message")
+    if len(raw) > settings.TOUSU_MAX_MAIL_BYTES:
+        raise IntakeError(f"message larger than {settings.TOUSU_MAX_MAIL_BYTES} bytes")
+    msg = email.message_from_bytes(raw)
+    if _fatal(msg):
+        raise IntakeError(f"malformed message: {_fatal(msg)}")
+    headers = _headers(msg)
+    name, address = email.utils.parseaddr(header_text(headers.get("from")))
+    if not _EMAIL.match(address):
+        raise IntakeError(f"no sender address (From: {headers.get('from', '')[:100]!r})")
+    plain: list[str] = []
+    markup: list[str] = []
+    attachments: list[tuple[str, bytes]] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        problem = _fatal(part)
+        filename = _filename(part)
+        disposition = (part.get_content_disposition() or "").lower()
+        ctype = part.get_content_type()
+        if filename or disposition == "attachment" or not ctype.startswith("text/"):
+            if problem:
+                raise IntakeError(f"attachment {filename!r} is damaged: {problem}")
+            attachments.append((filename or f"attachment-{len(attachments) + 1}", data))
+            continue
+        if problem:
+            raise IntakeError(f"the {ctype} part is damaged: {problem}")
+        text = decode_bytes(data, part.get_content_charset())
+        (markup if ctype == "text/html" else plain).append(text)
+    body = "\n\n".join(t.strip() for t in plain if t.strip())
+    if not body and markup:
+        body = "\n\n".join(html_to_text(m) for m in markup)
+    subject = header_text(headers.get("subject"))
+    if not body.strip() and not subject and not attachments:
+        raise IntakeError("the message has no subject, text or attachment")
+    date = None
+    try:
+        date = email.utils.parsedate_to_datetime(headers.get("date", ""))
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError, IndexError):
+        date = None
+    refs = [header_text(headers.get(h)) for h in ("in-reply-to", "references")]
+    return ParsedMail(
+        message_id=header_text(headers.get("message-id")), sender_name=name.strip()[:200],
+        sender=address.strip()[:254], subject=subject[:1000], text=body, date=date,
+        refs=[r for r in refs if r], attachments=attachments,
+    )
+
+
+def received_time(date: dt.datetime | None, fallback: dt.datetime | None) -> dt.datetime:
+    """When the bank received the message: the server's arrival time when known; else the
+    message's Date when plausible (not in the future, not older than 30 days); else now."""
+    now = timezone.now()
+    if fallback is not None:
+        return min(fallback, now)
+    if date is not None and now - DATE_WINDOW <= date <= now:
+        return date
+    return now
+
+
+def to_inbound(parsed: ParsedMail, raw: bytes, origin: str,
+               arrived_at: dt.datetime | None = None) -> Inbound:
+    text = parsed.text
+    language = "zh-Hans" if _CJK.search(parsed.subject + text) or not text else "en"
+    name = parsed.sender_name or parsed.sender.split("@")[0]
+    return Inbound(
+        channel="email", key=message_key(parsed.message_id, raw), sender=parsed.sender,
+        subject=parsed.subject, text=text,
+        customer={"name": name[:200], "email": parsed.sender, "language": language},
+        received_at=received_time(parsed.date, arrived_at), raw=raw, origin=origin,
+        refs=parsed.refs, attachments=parsed.attachments,
+    )
+
+
+def read_for_retry(raw: bytes, origin: str) -> Inbound:
+    return to_inbound(parse(raw), raw, origin)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    status: str  # created, threaded, duplicate or quarantined
+    number: str = ""
+    quarantine_id: int | None = None
+
+
+def ingest(raw: bytes, origin: str, arrived_at: dt.datetime | None = None) -> Ingested:
+    """Turn one message into a committed complaint, note or quarantine row; never raises for a
+    bad message. The caller may tell the mail server once this has returned."""
+    parsed = None
+    try:
+        parsed = parse(raw)
+        received: Received = receive(to_inbound(parsed, raw, origin, arrived_at))
+        return Ingested(str(received.status), received.number)
+    except Exception as exc:  # the message is kept whatever went wrong, with the reason
+        if isinstance(exc, ActionError):
+            reason = f"{exc.detail}: {exc.errors}"
+        elif isinstance(exc, IntakeError):
+            reason = str(exc)
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+            logger.exception("intake: unexpected error on %s", origin)
+        row = quarantine(
+            channel="email", raw=raw, origin=origin, error=reason,
+            message_id=parsed.message_id if parsed else "",
+            sender=parsed.sender if parsed else "", subject=parsed.subject if parsed else "",
+        )
+        return Ingested("quarantined", quarantine_id=row.pk)
+
+
+def read_files(path: str | PurePath) -> Iterator[tuple[str, bytes]]:
+    """(origin, raw bytes) of every message in a .eml file, an mbox file, a Maildir, or a folder
+    of .eml files (sorted by name)."""
+    root = Path(path)
+    if root.is_dir():
+        if (root / "cur").is_dir() and (root / "new").is_dir():
+            box = mailbox.Maildir(root, create=False)
+            for key in sorted(box.iterkeys()):
+                yield f"maildir:{root}/{key}", box.get_bytes(key)
+            return
+        for file in sorted(root.rglob("*.eml")):
+            yield f"file:{file}", file.read_bytes()
+        return
+    with root.open("rb") as f:
+        head = f.read(5)
+    if head == b"From ":
+        mbox = mailbox.mbox(root, create=False)
+        try:
+            for index, key in enumerate(mbox.iterkeys()):
+                yield f"mbox:{root}#{index + 1}", mbox.get_bytes(key)
+        finally:
+            mbox.close()
+        return
+    yield f"file:{root}", root.read_bytes()

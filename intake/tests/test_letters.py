@@ -1,0 +1,195 @@
+"""Letters from editable bilingual templates, each kept as sent with its proof on the timeline."""
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from complaints.action_schemas import ACTION_SCHEMAS
+from complaints.actions import run_action
+from intake import letters
+from intake.models import Letter, LetterTemplate
+from notify.models import Notification
+from notify.outbox import deliver_due
+
+pytestmark = pytest.mark.django_db
+NOTICE = {"decision": "partially_upheld", "verification": "调取了通话录音并核对了账单流水。",
+          "basis": "《信用卡章程》第十条及领用合约第五条。",
+          "reasons": "年费系在客户未确认的情况下收取。"}
+
+
+def act(cast: Any, who: str, c: Any, action: str, **fields: Any) -> Any:
+    payload = ACTION_SCHEMAS[action].model_validate({"version": c.version, **fields})
+    return run_action(cast.principal(who), c.number, action, payload)
+
+
+def responded(cast: Any, c: Any) -> Any:
+    c = act(cast, "alice", c, "accept")
+    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
+    c = act(cast, "alice", c, "claim")
+    return act(cast, "alice", c, "respond", **NOTICE)
+
+
+def admin_client(cast: Any) -> Client:
+    admin = get_user_model().objects.create_superuser("boss", password="x")
+    client = cast.client("agent")
+    client.force_login(admin)
+    session = client.session
+    session["otp_device_id"] = TOTPDevice.objects.create(user=admin, name="p",
+                                                         confirmed=True).persistent_id
+    session.save()
+    return client
+
+
+def test_the_acknowledgement_comes_from_the_template_in_the_customers_language(
+        register: Any, templates: None) -> None:
+    zh = register()
+    en = register(customer={"name": "Jane Doe", "email": "jane@example.com", "language": "en"})
+    zh_letter, en_letter = Letter.objects.get(complaint=zh), Letter.objects.get(complaint=en)
+    assert zh_letter.language == "zh-Hans" and "处理决定" in zh_letter.body
+    assert zh_letter.body.startswith("【Tousu银行】张三：") and zh.number in zh_letter.body
+    assert en_letter.language == "en" and en_letter.body.startswith("Tousu Bank: Dear Jane Doe")
+    assert en_letter.subject == f"Complaint {en.number} received"
+    sent = Notification.objects.get(complaint=en)
+    assert (sent.body, sent.subject) == (en_letter.body, en_letter.subject)
+    assert zh_letter.template and zh_letter.template_version == 1
+
+
+def test_the_cn_decision_notice_states_verification_basis_reasons_and_remedies(
+        register: Any, cast: Any, templates: None) -> None:
+    c = responded(cast, register())
+    letter = Letter.objects.get(complaint=c, kind="decision_notice")
+    for part in ("核实情况：调取了通话录音", "处理依据：《信用卡章程》", "处理理由：年费系",
+                 "部分支持", "30日内", "申请核查", "调解", "仲裁", "人民法院提起诉讼"):
+        assert part in letter.body, part
+    assert Notification.objects.get(dedupe_key=letter.dedupe_key).body == letter.body
+
+
+def test_the_uk_final_response_carries_the_ombudsman_wording(register: Any, cast: Any,
+                                                            settings: Any,
+                                                            templates: None) -> None:
+    c = responded(cast, register(customer={"name": "Jane Doe", "email": "jane@example.com",
+                                           "language": "en"}))
+    settings.TOUSU_RULE_PACK = "uk-fca"
+    subject, body, template = letters.preview(c, "decision_notice")
+    assert template is not None and template.pack == "uk-fca"
+    assert subject == f"Final response to complaint {c.number}"
+    assert "Financial Ombudsman Service" in body and "within six months of the date of this " \
+        "letter" in body and "www.financial-ombudsman.org.uk" in body and "leaflet" in body
+
+
+def test_pause_extension_and_review_decision_notices_are_sent_from_templates(
+        register: Any, cast: Any, templates: None) -> None:
+    c = act(cast, "alice", register(), "accept")
+    c = act(cast, "alice", c, "pause", reason="appraisal", detail="委托司法鉴定")
+    c = act(cast, "alice", c, "resume")
+    c = act(cast, "mia", c, "extend", total_days=30, reason="案情复杂", approver="max")
+    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
+    c = act(cast, "alice", c, "claim")
+    c = act(cast, "alice", c, "respond", **NOTICE)
+    c = act(cast, "agent", c, "request_review", reason="对结果不满意")
+    act(cast, "max", c, "decide_review", outcome="upheld", reasons="原决定事实清楚。")
+    bodies = dict(Letter.objects.filter(complaint=c).values_list("kind", "body"))
+    assert set(bodies) == {"acknowledgement", "pause_notice", "extension_notice",
+                           "decision_notice", "review_decision"}
+    assert "外部鉴定" in bodies["pause_notice"] and "不计入处理期限" in bodies["pause_notice"]
+    assert "因案情复杂" in bodies["extension_notice"]
+    review = bodies["review_decision"]
+    assert "维持原决定" in review and "原决定事实清楚" in review
+
+
+def test_a_delivered_letter_goes_on_the_timeline_once_with_its_proof(register: Any) -> None:
+    c = register()
+    assert letters.record_letter_proofs() == 0  # not delivered yet
+    assert deliver_due() == 1
+    assert letters.record_letter_proofs() == 1
+    assert letters.record_letter_proofs() == 0
+    event = c.events.get(type="letter_sent")
+    letter = Letter.objects.get(complaint=c)
+    assert event.payload["proof"] == letter.proof == Notification.objects.get().proof
+    assert event.payload["proof"].startswith("console:") and event.actor_label == "system"
+    assert event.payload["sha256"] == letter.sha256
+
+
+def test_a_letter_that_could_not_be_delivered_is_on_the_timeline_as_failed(register: Any) -> None:
+    c = register()
+    Notification.objects.update(status="failed", last_error="gateway down")
+    assert letters.record_letter_proofs() == 1
+    assert c.events.get(type="letter_failed").payload["error"] == "gateway down"
+
+
+def test_a_posted_letter_is_recorded_with_its_post_reference(register: Any, cast: Any,
+                                                             templates: None) -> None:
+    c = responded(cast, register())
+    url = f"/api/v1/complaints/{c.number}/letters"
+    missing = cast.client("alice").post(url, data=json.dumps(
+        {"version": c.version, "kind": "decision_notice", "channel": "post"}),
+        content_type="application/json")
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "proof"
+    response = cast.client("alice").post(url, data=json.dumps(
+        {"version": c.version, "kind": "decision_notice", "channel": "post",
+         "proof": "EMS 1234567890CN"}), content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["on_timeline"] and "核实情况" in response.json()["body"]
+    event = c.events.get(type="letter_sent")
+    assert (event.payload["channel"], event.payload["proof"]) == ("post", "EMS 1234567890CN")
+    assert event.actor_label == "staff:alice"
+    listed = cast.client("alice").get(url).json()
+    assert [x["channel"] for x in listed] == ["sms", "sms", "post"]
+
+
+def test_outsiders_may_not_send_letters(register: Any, cast: Any, templates: None) -> None:
+    c = register()
+    body = json.dumps({"version": c.version, "kind": "acknowledgement", "channel": "post",
+                       "proof": "EMS1"})
+    url = f"/api/v1/complaints/{c.number}/letters"
+    assert cast.client("bob").post(url, data=body, content_type="application/json"
+                                   ).status_code == 404
+    assert cast.client("audrey").post(url, data=body, content_type="application/json"
+                                      ).status_code == 403
+    assert cast.client("bob").get(f"/intake/complaints/{c.number}/letter/").status_code == 404
+    assert cast.client("bob").get(url).status_code == 404
+    assert not c.events.filter(type="letter_sent").exists()
+
+
+def test_the_letter_page_previews_and_records_a_letter(register: Any, cast: Any,
+                                                       templates: None) -> None:
+    c = register()
+    client = cast.client("alice")
+    page = client.get(f"/intake/complaints/{c.number}/letter/?kind=acknowledgement")
+    assert page.status_code == 200 and c.number in page.content.decode()
+    response = client.post(f"/intake/complaints/{c.number}/letter/", {
+        "kind": "acknowledgement", "channel": "in_person", "proof": "客户签收单 No.88",
+        "version": c.version})
+    assert response.status_code == 302
+    assert c.events.get(type="letter_sent").payload["proof"] == "客户签收单 No.88"
+
+
+def test_an_edited_template_is_used_next_and_its_version_kept(register: Any, cast: Any,
+                                                              templates: None) -> None:
+    row = LetterTemplate.objects.get(kind="acknowledgement", language="zh-Hans", pack="")
+    client = admin_client(cast)
+    response = client.post(f"/admin/intake/lettertemplate/{row.pk}/change/", {
+        "kind": "acknowledgement", "language": "zh-Hans", "pack": "",
+        "subject": "回执 {{ number }}", "body": "{{ customer_name }}您好，编号{{ number }}，"
+                                                "{{ due_date }}前答复。"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    c = register()
+    letter = Letter.objects.get(complaint=c)
+    assert letter.body.startswith("【Tousu银行】张三您好，编号") and letter.template_version == 2
+    broken = client.post(f"/admin/intake/lettertemplate/{row.pk}/change/", {
+        "kind": "acknowledgement", "language": "zh-Hans", "pack": "",
+        "subject": "x", "body": "{% if %}"})
+    assert broken.status_code == 200 and "Template syntax error" in broken.content.decode()
+
+
+def test_a_broken_template_falls_back_to_the_built_in_wording(register: Any,
+                                                              templates: None) -> None:
+    LetterTemplate.objects.filter(kind="acknowledgement", language="zh-Hans", pack="").update(
+        body="{% if %}")
+    c = register()
+    letter = Letter.objects.get(complaint=c)
+    assert letter.template is None and "您的投诉已登记" in letter.body

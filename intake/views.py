@@ -1,0 +1,97 @@
+"""Staff pages of the intake: the entry form for phone, counter, letter and visit complaints, and
+sending a letter with its proof. Plain server-rendered pages; every write is an action."""
+
+import hashlib
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from pydantic import ValidationError
+
+from complaints.errors import ActionError, NotFound
+from complaints.lifecycle import STAFF
+from complaints.schemas import ComplaintIn
+from complaints.selectors import access_complaint
+from intake import letters
+from intake.actions import register_with_evidence
+from intake.forms import FIELD_OF, IntakeForm, LetterForm
+from org.access import Principal, staff_principal
+from tousu.messages import validation_message
+
+
+def _staff(request: HttpRequest) -> Principal:
+    principal = staff_principal(request.user)
+    if principal is None or not {role for role, _ in principal.grants} & STAFF:
+        raise Http404
+    return principal
+
+
+def _add_errors(form: IntakeForm | LetterForm, errors: list[tuple[str, str]]) -> None:
+    for field, message in errors:
+        name = FIELD_OF.get(field, field)
+        form.add_error(name if name in form.fields else None, message)
+
+
+@login_required
+def new_complaint(request: HttpRequest) -> HttpResponse:
+    """Register a complaint received by phone, at the counter, by letter or in a visit, with its
+    evidence; the agent and the channel are recorded on the register event."""
+    principal = _staff(request)
+    form = IntakeForm(request.POST or None, request.FILES or None,
+                      initial={"token": uuid.uuid4().hex, "language": "zh-Hans"})
+    if request.method == "POST" and form.is_valid():
+        payload = form.payload()
+        try:
+            data = ComplaintIn.model_validate(payload)
+            files = [(f.name or "upload", f.read()) for f in form.cleaned_data["evidence"]]
+            fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
+                                         .encode()).hexdigest()
+            complaint = register_with_evidence(
+                principal, data, files, idempotency_key=f"form:{form.cleaned_data['token']}",
+                request_hash=fingerprint)
+        except ValidationError as exc:
+            _add_errors(form, [(".".join(str(p) for p in e["loc"]), validation_message(dict(e)))
+                               for e in exc.errors()])
+        except ActionError as exc:
+            _add_errors(form, exc.errors or [("", exc.detail)])
+        else:
+            messages.success(request, f"已登记 Registered {complaint.number}")
+            return redirect("workspace:complaint_detail", complaint.number)
+    return render(request, "intake/new_complaint.html", {"form": form})
+
+
+@login_required
+def send_letter(request: HttpRequest, number: str) -> HttpResponse:
+    """Preview a letter from its template and send it (SMS, email) or record it as sent (post,
+    call, hand delivery) with its proof."""
+    principal = _staff(request)
+    try:
+        complaint = access_complaint(principal, number)
+    except NotFound:
+        raise Http404 from None
+    kind = request.POST.get("kind") or request.GET.get("kind") or "decision_notice"
+    form = LetterForm(request.POST or None,
+                      initial={"kind": kind, "channel": "post", "version": complaint.version})
+    preview = None
+    try:
+        subject, body, _ = letters.preview(complaint, kind)
+        preview = {"subject": subject, "body": body}
+    except (ActionError, ValueError) as exc:
+        form.add_error(None, str(exc))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            letter = letters.send_letter(principal, number, kind=d["kind"], channel=d["channel"],
+                                         version=d["version"], proof=d["proof"])
+        except ActionError as exc:
+            _add_errors(form, exc.errors or [("", exc.detail)])
+        else:
+            messages.success(request,
+                             f"函件已记录 Letter recorded ({letter.get_channel_display()})")
+            return redirect("workspace:complaint_detail", number)
+    return render(request, "intake/send_letter.html",
+                  {"form": form, "c": complaint, "preview": preview,
+                   "letters": complaint.letters.order_by("-created_at")[:50]})

@@ -1,0 +1,84 @@
+"""The customer portal: filing, tracking by code, and the customer's own actions."""
+
+import re
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> None:
+    cache.clear()
+
+
+def _code(number: str) -> str:
+    from notify.models import Notification
+
+    body = Notification.objects.filter(kind="portal_code").order_by("-pk").first().body
+    assert number in body
+    return re.search(r"(\d{6})", body.replace(number, "")).group(1)
+
+
+def _file(client: Client, **extra: Any) -> str:
+    response = client.post("/portal/file/", {
+        "name": "李四", "phone": "13900001111", "account_branch": "BJ01", "product": "借记卡",
+        "content": "借记卡被盗刷5000元", "claim": "赔偿损失", **extra})
+    assert response.status_code == 302, response.content.decode()
+    return response["Location"].rstrip("/").split("/")[-1]
+
+
+def test_a_customer_files_with_evidence_and_sees_the_number(cast: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from complaints.models import Complaint
+
+    client = Client()
+    number = _file(client, evidence=SimpleUploadedFile("a.txt", b"statement"))
+    c = Complaint.objects.get(number=number)
+    assert c.unit.code == "BJ01" and c.channel == "web" and c.attachments.count() == 1
+    assert number in client.get(f"/portal/filed/{number}/").content.decode()
+    assert Client().get(f"/portal/c/{number}/").status_code == 404
+
+
+def test_tracking_answers_the_same_whether_or_not_the_number_exists(cast: Any) -> None:
+    number = _file(Client())
+    client = Client()
+    known = client.post("/portal/track/", {"number": number}).content.decode()
+    unknown = client.post("/portal/track/", {"number": "TS-20000101-999999"}).content.decode()
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", known) == strip.sub("", unknown)
+    assert client.post("/portal/verify/", {"number": number, "code": "000000"}).status_code in (
+        400, 302)
+    client.post("/portal/track/", {"number": number})
+    response = client.post("/portal/verify/", {"number": number, "code": _code(number)})
+    assert response.status_code == 302
+    page = client.get(f"/portal/c/{number}/").content.decode()
+    assert number in page and "portal-withdraw" in page
+
+
+def test_tracking_is_rate_limited(cast: Any) -> None:
+    client = Client()
+    codes = [client.post("/portal/track/", {"number": "TS-20000101-000001"}).status_code
+             for _ in range(5)]
+    assert codes[-1] == 429
+
+
+def test_staff_notes_are_not_shown_and_the_customer_can_withdraw(cast: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+    from complaints.models import Complaint
+
+    client = Client()
+    number = _file(client)
+    run_action(cast.principal("mia"), number, "note",
+               ACTION_SCHEMAS["note"].model_validate({"version": 1, "text": "内部备注SECRET"}))
+    page = client.get(f"/portal/c/{number}/").content.decode()
+    assert "SECRET" not in page
+    client.post(f"/portal/c/{number}/note/", {"note-text": "补充：交易时间为晚上"})
+    response = client.post(f"/portal/c/{number}/withdraw/", {"withdraw-reason": "已自行解决"})
+    assert response.status_code == 302
+    assert Complaint.objects.get(number=number).state == "withdrawn"

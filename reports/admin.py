@@ -1,0 +1,69 @@
+"""The admin-editable lists of the reports: root causes and the assessment rules, posts and
+points. Rollup cells and ruling records are derived or written by actions: read-only here."""
+
+from django.contrib import admin
+
+from reports.models import (
+    AssessmentPost,
+    AssessmentRule,
+    AssessmentSetting,
+    RootCause,
+    RootCauseTag,
+    ValidityRuling,
+)
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "order", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(AssessmentRule)
+class AssessmentRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "source",
+        "impact",
+        "priority",
+        "amount",
+        "posts",
+        "unit_points",
+        "active",
+    ]
+    list_editable = ["priority", "active"]
+
+
+@admin.register(AssessmentPost)
+class AssessmentPostAdmin(admin.ModelAdmin):
+    list_display = ["unit", "post", "user"]
+    list_filter = ["post"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(AssessmentSetting)
+class AssessmentSettingAdmin(admin.ModelAdmin):
+    list_display = ["base_points", "bonus_points"]
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RootCauseTag)
+class RootCauseTagAdmin(ReadOnly):
+    list_display = ["complaint", "cause", "tagged_by", "tagged_at"]
+
+
+@admin.register(ValidityRuling)
+class ValidityRulingAdmin(ReadOnly):
+    list_display = ["complaint", "validity", "ruled_by", "ruled_at"]
+    list_filter = ["validity"]

@@ -1,0 +1,76 @@
+"""Workbooks open, carry the filter on the header row, and their totals match the API's."""
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import load_workbook
+
+from reports.tests.helpers import customer, register
+
+
+def _book(client: Any, url: str) -> Any:
+    res = client.get(url + "&format=xlsx")
+    assert res.status_code == 200
+    assert res["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(res.content))
+
+
+def _totals(ws: Any) -> dict[str, Any]:
+    header = [c.value for c in ws[1]]
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[0] == "合计 Total"
+    return dict(zip(header, last, strict=True))
+
+
+def test_statistics_and_regulator_workbooks_match_the_api(cast: Any) -> None:
+    for i, codes in enumerate(
+        [
+            {"business": "B02", "cause": "C07"},
+            {"business": "B02", "cause": "C07"},
+            {"business": "B03", "cause": "C01", "channel": "H04"},
+            {},
+        ]
+    ):
+        register(cast, customer=customer(i), codes=codes)
+    register(cast, who="bob", unit="SH01", customer=customer(9), codes={"business": "B13"})
+    client = cast.client("cpo")
+
+    url = "/api/v1/reports/statistics?group=unit,business&measures=n,decided"
+    api = client.get(url).json()["tables"]["statistics"]
+    ws = _book(client, url).worksheets[0]
+    assert ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "A2"
+    assert ws["A1"].font.bold
+    assert [c.value for c in ws[1]] == [c["label"] for c in api["columns"]]
+    assert ws.max_row == len(api["rows"]) + 2  # header, rows, totals
+    totals = _totals(ws)
+    assert totals["投诉量 Complaints"] == api["totals"]["n"] == 5
+
+    url = "/api/v1/reports/regulator?period=" + api_period(client)
+    api_report = client.get(url).json()
+    book = _book(client, url)
+    assert len(book.worksheets) == 5  # four tables and the About sheet
+    matrix = _totals(book.worksheets[0])
+    assert matrix["合计 Total"] == api_report["tables"]["by_code"]["totals"]["total"] == 5
+    by_cell = {(r["business"]): r for r in api_report["tables"]["by_code"]["rows"]}
+    assert by_cell["B02"]["C07"] == 2 and by_cell["B13"]["unclassified"] == 1
+    channel = _totals(book.worksheets[1])
+    assert channel["投诉量 Complaints"] == 5
+
+
+def api_period(client: Any) -> str:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
+def test_the_service_workbook_formats_rates(cast: Any) -> None:
+    register(cast, customer=customer(1))
+    client = cast.client("cpo")
+    ws = _book(client, "/api/v1/reports/service?group=unit").worksheets[0]
+    header = [c.value for c in ws[1]]
+    col = header.index("登记确认及时率 Acknowledgement compliance") + 1
+    assert ws.cell(row=2, column=col).number_format == "0.0%"
+    assert Decimal(str(ws.cell(row=2, column=col).value)) == Decimal("1")

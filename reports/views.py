@@ -1,0 +1,105 @@
+"""The reports in the workspace: any report as tables with bar charts, the week's alerts, and
+the annual disclosure as a printable page. Thin: parse, run the report through the caller's
+scope, render."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from pydantic import ValidationError
+
+from complaints.errors import ActionError
+from org.access import Principal, staff_principal
+from reports.api import ReportQuery, params_of
+from reports.selectors import REPORTS, run_report
+from reports.tables import Report, Table
+
+CHARTED = ("n", "count", "received", "opened", "total", "withdrawn", "valid", "subtree")
+
+
+def _principal(request: HttpRequest) -> Principal:
+    principal = staff_principal(request.user)
+    if principal is None:
+        raise Http404
+    return principal
+
+
+def _chart(table: Table) -> list[dict[str, Any]]:
+    """Bars for the table's main count: (label, value, percent of the largest)."""
+    column = next((c.key for c in table.columns if c.key in CHARTED), None)
+    if column is None or not table.rows:
+        return []
+    label_key = table.columns[1].key if len(table.columns) > 1 else table.columns[0].key
+    values = [
+        (str(r.get(label_key) or r.get(table.columns[0].key)), r.get(column) or 0)
+        for r in table.rows[:40]
+    ]
+    top = max((v for _, v in values), default=0) or 1
+    return [{"label": label, "value": v, "pct": round(100 * v / top, 1)} for label, v in values]
+
+
+def _run(request: HttpRequest, name: str) -> tuple[Report | None, str]:
+    principal = _principal(request)
+    try:
+        query = ReportQuery.model_validate(request.GET.dict())
+        return run_report(principal, name, params_of(query)), ""
+    except ValidationError as exc:
+        return None, "; ".join(str(e["msg"]) for e in exc.errors())
+    except ActionError as exc:
+        if exc.status == 404 and name not in REPORTS:
+            raise Http404 from None
+        return None, exc.detail + ": " + "; ".join(m for _, m in exc.errors)
+
+
+@login_required
+def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
+    report, error = _run(request, name)
+    status = 200 if report else 400
+    tables = [
+        {
+            "t": t,
+            "chart": _chart(t),
+            "rows": [[row.get(c.key) for c in t.columns] + [row.get("drill")] for row in t.rows],
+            "totals": [t.totals.get(c.key) if t.totals else None for c in t.columns],
+        }
+        for t in (report.tables if report else [])
+    ]
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "name": name,
+            "report": report,
+            "error": error,
+            "tables": tables,
+            "reports": [(n, text) for n, (_, text) in REPORTS.items() if n != "drill"],
+            "xlsx": f"/api/v1/reports/{name}?{query.urlencode()}",
+            "f": request.GET,
+        },
+        status=status,
+    )
+
+
+@login_required
+def disclosure_page(request: HttpRequest, year: int) -> HttpResponse:
+    """The annual public disclosure, laid out for printing (the browser prints it to PDF)."""
+    query = request.GET.copy()
+    query["period"] = str(year)
+    request.GET = query  # type: ignore[assignment]
+    report, error = _run(request, "disclosure")
+    if report is None:
+        raise Http404(error)
+    return render(
+        request,
+        "reports/disclosure.html",
+        {
+            "report": report,
+            "year": year,
+            "summary": report.table("summary").rows,
+            "business": [r for r in report.table("by_business").rows if r["n"]],
+            "regions": report.table("by_region").rows,
+        },
+    )

@@ -1,0 +1,81 @@
+"""Staff deciding on a suggestion: the one write triage makes to a complaint."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.audit import append_event
+from complaints.errors import ActionError, Conflict, Forbidden, NotFound
+from complaints.lifecycle import OPEN, STAFF
+from complaints.models import Complaint
+from complaints.selectors import access_complaint
+from org.access import Principal
+from triage import engine, mapping
+from triage.codes import DIMENSIONS
+from triage.models import Suggestion, SuggestionStatus
+
+
+def _choice(suggestion: Suggestion, label: str, code: str) -> tuple[str, str]:
+    """(label, code) staff chose: the best option when both are empty; a label of the
+    classifier's taxonomy; or an installation code of the suggestion's dimension."""
+    options = suggestion.options
+    if not label and not code:
+        return options[0]["label"], options[0]["code"]
+    if label:
+        model = engine.active()
+        known = {o["label"] for o in options}
+        if model is not None:
+            known |= {c for lm in model.languages.values()
+                      for h in lm.heads.values() if h.name == suggestion.head for c in h.classes}
+        if label not in known:
+            raise ActionError("Unknown label", [("label", f"not a label of {suggestion.head}")])
+        return label, code or mapping.code_for(suggestion.head, label)
+    if code not in DIMENSIONS.get(suggestion.dimension, {}):
+        raise ActionError("Unknown code", [("code", f"not a {suggestion.dimension} code")])
+    return next((o["label"] for o in options if o["code"] == code), ""), code
+
+
+def decide_suggestion(principal: Principal, number: str, *, version: int, head: str,
+                      label: str = "", code: str = "") -> Complaint:
+    """Accept (the best option) or override (any other) a suggestion. The chosen code becomes
+    the complaint's code for the suggestion's dimension; the decision is kept on the suggestion
+    for retraining and written to the timeline as one `classify` event. Staff only, on an open
+    complaint in their scope, with the version they saw; the complaint row is locked."""
+    with transaction.atomic():
+        complaint = access_complaint(principal, number, for_update=True)
+        if principal.api_key_id is not None or not principal.roles_on(complaint.unit.path) & STAFF:
+            raise Forbidden("You may not classify this complaint", [("action", "not permitted")],
+                            code="forbidden")
+        if complaint.version != version:
+            raise Conflict("The complaint has changed since you read it",
+                           [("version", f"stale: you sent {version}, current is "
+                                        f"{complaint.version}")], code="stale_version")
+        if complaint.state not in OPEN:
+            raise Conflict(f"A {complaint.state} complaint is not classified",
+                           [("action", f"not allowed from state {complaint.state}")],
+                           code="not_allowed")
+        suggestion = complaint.suggestions.filter(head=head).first()
+        if suggestion is None or not suggestion.options:
+            raise NotFound("No such suggestion", [("head", f"no {head} suggestion")])
+        chosen_label, chosen_code = _choice(suggestion, label, code)
+        best = suggestion.options[0]
+        key = "label" if chosen_label else "code"
+        accepted = (chosen_label or chosen_code) == best[key]
+        now = timezone.now()
+        suggestion.status = SuggestionStatus.ACCEPTED if accepted else SuggestionStatus.OVERRIDDEN
+        suggestion.chosen_label, suggestion.chosen_code = chosen_label, chosen_code
+        suggestion.decided_by, suggestion.decided_at = principal.label[:150], now
+        suggestion.save(update_fields=["status", "chosen_label", "chosen_code", "decided_by",
+                                       "decided_at"])
+        changed = {"version", "last_event_seq", "last_event_hash", "updated_at"}
+        if chosen_code and suggestion.dimension:
+            complaint.codes = {**complaint.codes, suggestion.dimension: chosen_code}
+            changed.add("codes")
+        complaint.version += 1
+        append_event(complaint, "classify", actor_label=principal.label,
+                     actor_id=principal.user_id, at=now,
+                     payload={"head": head, "dimension": suggestion.dimension,
+                              "label": chosen_label, "code": chosen_code,
+                              "suggested": best["label"], "status": suggestion.status,
+                              "model_version": suggestion.model_version})
+        complaint.save(update_fields=sorted(changed))
+    return complaint

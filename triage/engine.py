@@ -1,0 +1,240 @@
+"""The classifiers: character n-gram TF-IDF per language, and one linear head per classification
+dimension trained with scikit-learn, with calibrated probabilities.
+
+Training is in triage/training.py (scikit-learn is imported only there, so serving a model
+costs numpy and scipy only).
+
+Models are versioned files (`<VAR_DIR>/models/triage-<version>.npz`): numpy arrays and a JSON
+header, read with allow_pickle=False, so loading a model file cannot run code. `ACTIVE` in the
+same folder names the version in use; each process loads it once (`active()`)."""
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from django.conf import settings
+
+from triage.features import CharTfidf
+
+FORMAT = 1
+TOP_K = 3
+UNCERTAIN_BELOW = 0.6  # a top suggestion less likely than this asks a human
+# Per language: character n-gram range (a Chinese character carries more than a Latin letter)
+# and how much of a text is read (the product and the matter are told early; reading less keeps
+# training and classification fast).
+NGRAMS = {"en": (1, 5), "zh": (1, 3)}
+MAX_CHARS = {"en": 1500, "zh": 1000}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def language_of(text: str) -> str:
+    sample = text[:400]
+    cjk = len(_CJK.findall(sample))
+    letters = sum(ch.isalpha() for ch in sample)
+    return "zh" if letters and cjk / letters > 0.3 else "en"
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    head: str
+    options: list[Option]  # best first, TOP_K at most
+    uncertain: bool
+
+
+@dataclass
+class Head:
+    """A linear classifier over its language's features, with calibration."""
+
+    name: str
+    classes: list[str]
+    coef: np.ndarray  # (n_features, n_classes), float32
+    intercept: np.ndarray
+    offsets: np.ndarray
+    temperature: float = 1.0
+    uncertain_below: float = UNCERTAIN_BELOW
+
+    def scores(self, x: sp.csr_matrix) -> np.ndarray:
+        raw = x @ self.coef
+        return np.asarray(raw) + self.intercept + self.offsets
+
+    def probabilities(self, x: sp.csr_matrix) -> np.ndarray:
+        return softmax(self.scores(x) / self.temperature)
+
+    def predict(self, x: sp.csr_matrix) -> list[Prediction]:
+        probs = self.probabilities(x)
+        k = min(TOP_K, len(self.classes))
+        order = np.argsort(-probs, axis=1)[:, :k]
+        found = []
+        for row, best in zip(probs, order, strict=True):
+            options = [Option(self.classes[j], round(float(row[j]), 4)) for j in best]
+            unsure = options[0].confidence < self.uncertain_below
+            found.append(Prediction(self.name, options, unsure))
+        return found
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    result: np.ndarray = shifted / shifted.sum(axis=1, keepdims=True)
+    return result
+
+
+@dataclass
+class LanguageModel:
+    language: str
+    features: CharTfidf
+    heads: dict[str, Head] = field(default_factory=dict)
+
+
+@dataclass
+class TriageModel:
+    version: str
+    created_at: str
+    languages: dict[str, LanguageModel]
+    info: dict[str, Any] = field(default_factory=dict)  # training sizes, sources, seconds
+
+    @property
+    def heads(self) -> list[str]:
+        return [h for lm in self.languages.values() for h in lm.heads]
+
+    def classify(self, texts: list[str]) -> list[list[Prediction]]:
+        """For each text, one prediction per head of its language (none if no model for it)."""
+        results: list[list[Prediction]] = [[] for _ in texts]
+        by_language: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            by_language.setdefault(language_of(text), []).append(i)
+        for language, rows in by_language.items():
+            model = self.languages.get(language)
+            if model is None:
+                continue
+            x = model.features.transform([texts[i] for i in rows])
+            for head in model.heads.values():
+                for i, prediction in zip(rows, head.predict(x), strict=True):
+                    results[i].append(prediction)
+        return results
+
+
+# Files --------------------------------------------------------------------------------------
+
+def models_dir() -> Path:
+    return Path(settings.VAR_DIR) / "models"
+
+
+def _arrays(model: TriageModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    arrays: dict[str, np.ndarray] = {}
+    header: dict[str, Any] = {"format": FORMAT, "created_at": model.created_at,
+                              "info": model.info, "languages": {}}
+    for language, lm in model.languages.items():
+        f = lm.features
+        arrays[f"{language}.kept"] = np.flatnonzero(f.column >= 0).astype(np.int32)
+        arrays[f"{language}.idf"] = f.idf
+        heads = {}
+        for name, head in lm.heads.items():
+            for part in ("coef", "intercept", "offsets"):
+                arrays[f"{language}.{name}.{part}"] = getattr(head, part)
+            heads[name] = {"classes": head.classes, "temperature": head.temperature,
+                           "uncertain_below": head.uncertain_below}
+        header["languages"][language] = {
+            "ngram": list(f.ngram), "bits": f.bits, "max_chars": f.max_chars,
+            "min_df": f.min_df, "heads": heads,
+        }
+    return arrays, header
+
+
+def save(model: TriageModel, directory: Path | None = None, *, activate: bool = True) -> Path:
+    """Write the model as a new version; returns its path. The version is the UTC time of
+    training and the first 8 hex digits of the content's SHA-256."""
+    directory = directory or models_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays, header = _arrays(model)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, header=np.array(json.dumps(header)), **arrays)  # type: ignore[arg-type]
+    content = buffer.getvalue()
+    stamp = dt.datetime.fromisoformat(model.created_at).strftime("%Y%m%d-%H%M%S")
+    model.version = f"{stamp}-{hashlib.sha256(content).hexdigest()[:8]}"
+    path = directory / f"triage-{model.version}.npz"
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+    if activate:
+        (directory / "ACTIVE.partial").write_text(model.version + "\n")
+        (directory / "ACTIVE.partial").replace(directory / "ACTIVE")
+        forget()  # this process now loads the new version on its next use
+    return path
+
+
+def load(path: Path) -> TriageModel:
+    with np.load(path, allow_pickle=False) as npz:
+        header = json.loads(str(npz["header"]))
+        if header.get("format") != FORMAT:
+            raise ValueError(f"{path.name}: model format {header.get('format')}, expected {FORMAT}")
+        languages = {}
+        for language, spec in header["languages"].items():
+            features = CharTfidf(ngram=tuple(spec["ngram"]), bits=spec["bits"],
+                                 max_chars=spec["max_chars"], min_df=spec["min_df"])
+            kept = npz[f"{language}.kept"]
+            features.column = np.full(1 << features.bits, -1, dtype=np.int32)
+            features.column[kept] = np.arange(len(kept), dtype=np.int32)
+            features.idf = npz[f"{language}.idf"]
+            lm = LanguageModel(language, features)
+            for name, h in spec["heads"].items():
+                lm.heads[name] = Head(
+                    name, list(h["classes"]), npz[f"{language}.{name}.coef"],
+                    npz[f"{language}.{name}.intercept"], npz[f"{language}.{name}.offsets"],
+                    float(h["temperature"]), float(h["uncertain_below"]),
+                )
+            languages[language] = lm
+    version = path.stem.removeprefix("triage-")
+    return TriageModel(version, header["created_at"], languages, header.get("info", {}))
+
+
+def active_path(directory: Path | None = None) -> Path | None:
+    """The file of the active version: the one ACTIVE names, else the newest."""
+    directory = directory or models_dir()
+    marker = directory / "ACTIVE"
+    if marker.is_file():
+        path = directory / f"triage-{marker.read_text().strip()}.npz"
+        if path.is_file():
+            return path
+    found = sorted(directory.glob("triage-*.npz"))
+    return found[-1] if found else None
+
+
+_lock = threading.Lock()
+_loaded: dict[str, TriageModel | None] = {}
+
+
+def active() -> TriageModel | None:
+    """The active model, loaded once per process; None when no model has been trained."""
+    if "model" in _loaded:
+        return _loaded["model"]
+    with _lock:
+        if "model" not in _loaded:
+            path = active_path()
+            _loaded["model"] = load(path) if path else None
+    return _loaded["model"]
+
+
+def forget() -> None:
+    """Drop the loaded model (after training, and in tests)."""
+    with _lock:
+        _loaded.clear()
+
+
+def use(model: TriageModel | None) -> None:
+    """Make `model` the one this process uses (tests, benchmarks)."""
+    with _lock:
+        _loaded["model"] = model

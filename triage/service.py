@@ -1,0 +1,173 @@
+"""Triage of a complaint at registration, and what it shows on the complaint afterwards.
+
+`triage_registered` runs inside the registration's transaction, right after the complaint is
+saved, and must stay cheap (the intake path is a few milliseconds): one classification with the
+process's loaded model, one MinHash signature and an index lookup in memory, one query to pick
+up complaints other processes registered since, and two inserts. Without a trained model it
+still records the signature and duplicates, and suggests no codes."""
+
+import datetime as dt
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+from django.utils import timezone
+
+from complaints.models import Complaint
+from triage import dedup, engine, mapping
+from triage.models import Suggestion, SuggestionStatus, TriageRecord
+from triage.pii import pii_kinds
+from triage.schemas import CodeSuggestionOut, LinkOut, OptionOut, TriageOut
+
+log = logging.getLogger(__name__)
+DUPLICATE_WINDOW = dt.timedelta(days=180)  # same customer and matter (as the repeat signal)
+GROUP_WINDOW = dt.timedelta(days=30)  # other customers about the same event
+INDEX_LIMIT = 100_000
+SYNC_BATCH = 10_000
+_index_lock = threading.Lock()
+_index: dict[str, dedup.Index] = {}
+
+
+def classification_text(complaint: Complaint) -> str:
+    return f"{complaint.content}\n{complaint.claim}".strip()
+
+
+def duplicate_index(now: dt.datetime | None = None) -> dedup.Index:
+    """This process's index of recent signatures, built on first use from the database and
+    brought up to date on every call with what any process has registered since."""
+    with _index_lock:
+        index = _index.get("recent")
+        if index is None:
+            index = dedup.Index()
+            since = (now or timezone.now()) - DUPLICATE_WINDOW
+            recent = list(TriageRecord.objects.filter(received_at__gte=since)
+                          .order_by("-pk").values_list("pk", "customer_id", "received_at",
+                                                       "signature")[:INDEX_LIMIT])
+            _add_rows(index, recent[::-1])
+            if not recent:
+                index.last_ref = TriageRecord.objects.order_by("-pk").values_list(
+                    "pk", flat=True).first() or 0
+            _index["recent"] = index
+        fresh = list(TriageRecord.objects.filter(pk__gt=index.last_ref).order_by("pk")
+                     .values_list("pk", "customer_id", "received_at", "signature")[:SYNC_BATCH])
+        _add_rows(index, fresh)
+    return index
+
+
+def _add_rows(index: dedup.Index,
+              rows: list[tuple[int, int, dt.datetime, bytes | memoryview]]) -> None:
+    if not rows:
+        return
+    index.add(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
+              np.array([r[2].timestamp() for r in rows]),
+              np.stack([dedup.from_bytes(bytes(r[3])) for r in rows]))
+
+
+def forget_index() -> None:
+    with _index_lock:
+        _index.clear()
+
+
+def suggestion_rows(complaint: Complaint, predictions: list[engine.Prediction], version: str,
+                    now: dt.datetime) -> list[Suggestion]:
+    return [
+        Suggestion(
+            complaint=complaint, head=p.head, dimension=mapping.dimension_of(p.head),
+            options=[{"label": o.label, "name": mapping.label_name(p.head, o.label),
+                      "code": mapping.code_for(p.head, o.label), "confidence": o.confidence}
+                     for o in p.options],
+            uncertain=p.uncertain, model_version=version, created_at=now,
+        )
+        for p in predictions
+    ]
+
+
+def find_links(complaint: Complaint, sig: np.ndarray, index: dedup.Index) -> list[dict[str, Any]]:
+    """Near-duplicates: the same customer's within DUPLICATE_WINDOW (a merge is proposed), and
+    other customers' within GROUP_WINDOW (a possible group complaint about one event)."""
+    received = complaint.received_at.timestamp()
+    kept = []
+    for match in index.search(sig, exclude=complaint.pk):
+        same = match.customer_id == complaint.customer_id
+        window = DUPLICATE_WINDOW if same else GROUP_WINDOW
+        if abs(received - match.received_at) <= window.total_seconds():
+            kept.append((match, same))
+    if not kept:
+        return []
+    # The customer is checked again against the database: an index entry can outlive its row
+    # (a rolled-back registration's number is issued again).
+    rows = {pk: (number, customer) for pk, number, customer in Complaint.objects.filter(
+        pk__in=[m.ref for m, _ in kept]).values_list("pk", "number", "customer_id")}
+    return [{"number": rows[m.ref][0], "score": m.score, "same_customer": same}
+            for m, same in kept if m.ref in rows and rows[m.ref][1] == m.customer_id]
+
+
+def triage_registered(complaint: Complaint) -> None:
+    """Suggest codes, find near-duplicates and note personal data for a complaint just saved.
+    Runs inside the registration's transaction; a failure of the model is logged, never
+    allowed to refuse the complaint."""
+    now = complaint.registered_at or timezone.now()
+    text = classification_text(complaint)
+    suggestions: list[Suggestion] = []
+    model = None
+    try:
+        model = engine.active()
+        if model is not None:
+            predictions = model.classify([text])[0]
+            suggestions = suggestion_rows(complaint, predictions, model.version, now)
+    except Exception:  # a broken model file must not stop intake
+        log.exception("triage: classification failed for %s", complaint.number)
+    if suggestions:
+        Suggestion.objects.bulk_create(suggestions)
+    sig = dedup.signature(complaint.content)
+    links = find_links(complaint, sig, duplicate_index(now))
+    record = TriageRecord.objects.create(
+        complaint=complaint, customer_id=complaint.customer_id, received_at=complaint.received_at,
+        signature=dedup.to_bytes(sig), links=links, pii=pii_kinds(text),
+        model_version=model.version if model else "",
+    )
+    ordered = sorted(suggestions, key=lambda s: s.head)  # as read back from the database
+    complaint._triage_out = triage_out(complaint, ordered, record)  # type: ignore[attr-defined]
+
+
+def retriage(complaint: Complaint) -> None:
+    """Classify again with the active model (on demand): pending suggestions are replaced,
+    decided ones are kept."""
+    model = engine.active()
+    if model is None:
+        return
+    now = timezone.now()
+    decided = set(complaint.suggestions.exclude(status=SuggestionStatus.PENDING)
+                  .values_list("head", flat=True))
+    complaint.suggestions.filter(status=SuggestionStatus.PENDING).delete()
+    rows = suggestion_rows(complaint, model.classify([classification_text(complaint)])[0],
+                           model.version, now)
+    Suggestion.objects.bulk_create([r for r in rows if r.head not in decided])
+
+
+def _link_out(link: dict[str, Any]) -> LinkOut:
+    same = bool(link.get("same_customer"))
+    return LinkOut(number=link["number"], score=link["score"],
+                   kind="duplicate" if same else "group", proposed_action="merge" if same else "")
+
+
+def triage_out(complaint: Complaint, suggestions: list[Suggestion] | None = None,
+               record: TriageRecord | None = None) -> TriageOut:
+    """What triage says about the complaint (no query when registration just computed it)."""
+    cached = getattr(complaint, "_triage_out", None)
+    if suggestions is None and cached is not None:
+        return cached  # type: ignore[no-any-return]
+    if suggestions is None:
+        suggestions = sorted(complaint.suggestions.all(), key=lambda s: s.head)
+    if record is None:
+        record = TriageRecord.objects.filter(complaint=complaint).first()
+    return TriageOut(
+        codes=[CodeSuggestionOut(
+            head=s.head, dimension=s.dimension, uncertain=s.uncertain, status=s.status,
+            chosen_label=s.chosen_label, chosen_code=s.chosen_code, model_version=s.model_version,
+            options=[OptionOut(**o) for o in s.options],
+        ) for s in suggestions],
+        duplicates=[_link_out(link) for link in (record.links if record else [])],
+        pii=record.pii if record else [],
+    )

@@ -1,0 +1,63 @@
+"""Features, model files and the active version."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from triage import engine
+from triage.features import CharTfidf
+from triage.tests.conftest import tiny
+
+TEXTS = ["the card fee was charged", "a debt collector called", "信用卡年费被扣收",
+         "the card was charged twice"]
+
+
+def test_features_match_scikit_learns_char_tfidf() -> None:
+    ours = CharTfidf(ngram=(1, 3), bits=24, min_df=1).fit(TEXTS)
+    theirs = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
+                             lowercase=True).fit(TEXTS)
+    a, b = ours.transform(TEXTS), theirs.transform(TEXTS)
+    assert a.shape[1] == b.shape[1]  # no collisions at 24 bits for so few n-grams
+    np.testing.assert_allclose(np.sort((a @ a.T).toarray().ravel()),
+                               np.sort((b @ b.T).toarray().ravel()), atol=1e-5)
+
+
+def test_unseen_and_empty_texts_give_empty_rows() -> None:
+    features = CharTfidf(ngram=(1, 3)).fit(TEXTS)
+    x = features.transform(["", "zzzz", "card"])
+    assert x.shape[0] == 3 and x[0].nnz == 0 and x[1].nnz == 0 and x[2].nnz > 0
+
+
+def test_language_is_told_by_the_script() -> None:
+    assert engine.language_of("信用卡年费被扣收 ABC") == "zh"
+    assert engine.language_of("My card was charged 年") == "en"
+
+
+def test_a_saved_model_loads_with_the_same_predictions_and_becomes_active(
+    tmp_path: Path,
+) -> None:
+    model = tiny()
+    path = engine.save(model, tmp_path)
+    assert path.name == f"triage-{model.version}.npz"
+    assert engine.active_path(tmp_path) == path
+    loaded = engine.load(path)
+    texts = ["debt collector calls my job", "客服态度很差", "mortgage escrow problem"]
+    assert loaded.classify(texts) == model.classify(texts)
+    assert loaded.version == model.version
+
+
+def test_probabilities_sum_to_one_and_options_are_ranked() -> None:
+    (predictions,) = tiny().classify(["催收电话骚扰家人"])
+    (p,) = predictions
+    confidences = [o.confidence for o in p.options]
+    assert confidences == sorted(confidences, reverse=True)
+    assert sum(confidences) == pytest.approx(1, abs=1e-3)  # three classes: all of them
+    assert p.options[0].label == "0"
+
+
+def test_a_model_file_is_loaded_without_pickle(tmp_path: Path) -> None:
+    path = engine.save(tiny(), tmp_path)
+    with np.load(path, allow_pickle=False) as npz:
+        assert all(npz[name].dtype != object for name in npz.files)

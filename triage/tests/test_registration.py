@@ -1,0 +1,136 @@
+"""Suggestions at registration, on the complaint in the API, and staff accepting or overriding
+them; registration without a model."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from complaints.models import Complaint
+from conftest import complaint_body
+from org.keys import issue_key
+from triage.models import Suggestion, SuggestionStatus, TriageRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client: Client, path: str, body: Any, key: str = "") -> Any:
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post(path, data=json.dumps(body), content_type="application/json",
+                       headers=headers)
+
+
+def create(client: Client, key: str, **overrides: Any) -> Any:
+    response = post(client, "/api/v1/complaints", complaint_body(**overrides), key)
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_new_complaint_arrives_with_suggested_codes(cast: Any, tiny_model: Any) -> None:
+    data = create(cast.client("agent"), "s-1",
+                  content="催收人员天天打电话骚扰我的家人，暴力催收。")
+    (suggestion,) = data["suggestions"]["codes"]
+    assert suggestion["head"] == "zh_cause" and suggestion["dimension"] == "cause"
+    best = suggestion["options"][0]
+    assert (best["label"], best["code"]) == ("0", "C12")
+    assert best["name"].startswith("催收行为类")
+    assert 0 < best["confidence"] <= 1 and len(suggestion["options"]) == 3
+    assert suggestion["model_version"] == "test-tiny" and suggestion["status"] == "pending"
+    assert "phone" not in data["suggestions"]["pii"]
+    stored = Complaint.objects.get(number=data["number"])
+    assert stored.codes == {}  # a suggestion is not a code until staff accept it
+    again = cast.client("agent").get(f"/api/v1/complaints/{data['number']}").json()
+    assert again["suggestions"] == data["suggestions"]
+
+
+def test_an_english_complaint_gets_a_product_suggestion(cast: Any, tiny_model: Any) -> None:
+    data = create(cast.client("agent"), "s-2",
+                  content="A debt collector keeps calling my work about a debt I do not owe.")
+    (suggestion,) = data["suggestions"]["codes"]
+    assert suggestion["head"] == "cfpb_product"
+    assert suggestion["options"][0]["label"] == "Debt collection"
+    assert suggestion["options"][0]["code"] == "B13"
+
+
+def test_registration_works_without_a_model(cast: Any) -> None:
+    data = create(cast.client("agent"), "s-3", content="我的卡号6222021234567890128被盗刷")
+    assert data["suggestions"]["codes"] == []
+    assert data["suggestions"]["pii"] == ["card"]
+    assert not Suggestion.objects.exists()
+    assert TriageRecord.objects.get().model_version == ""
+
+
+def test_staff_accept_the_best_option_and_the_code_is_set(cast: Any, tiny_model: Any) -> None:
+    data = create(cast.client("agent"), "s-4", content="信用卡年费未经同意被扣收，要求退还费用。")
+    response = post(cast.client("alice"), f"/api/v1/complaints/{data['number']}/suggestions/decide",
+                    {"version": data["version"], "head": "zh_cause"})
+    assert response.status_code == 200, response.json()
+    out = response.json()
+    assert out["codes"] == {"cause": "C07"} and out["version"] == data["version"] + 1
+    assert out["suggestions"]["codes"][0]["status"] == "accepted"
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.status, suggestion.chosen_label, suggestion.decided_by) == (
+        SuggestionStatus.ACCEPTED, "3", "staff:alice")
+    event = Complaint.objects.get(number=data["number"]).events.order_by("-seq").first()
+    assert event is not None and event.type == "classify"
+    assert event.payload["status"] == "accepted" and event.payload["model_version"] == "test-tiny"
+
+
+def test_staff_override_with_another_code_and_it_is_kept_for_retraining(
+    cast: Any, tiny_model: Any
+) -> None:
+    from triage.training import feedback
+
+    data = create(cast.client("agent"), "s-5", content="信用卡年费未经同意被扣收，要求退还费用。")
+    response = post(cast.client("alice"), f"/api/v1/complaints/{data['number']}/suggestions/decide",
+                    {"version": data["version"], "head": "zh_cause", "label": "4"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["codes"] == {"cause": "C01"}
+    assert Suggestion.objects.get().status == SuggestionStatus.OVERRIDDEN
+    (example,) = feedback()["zh_cause"]
+    assert example.label == "4" and "年费" in example.text
+
+
+def test_deciding_refuses_outsiders_integrations_stale_versions_and_bad_codes(
+    cast: Any, tiny_model: Any
+) -> None:
+    data = create(cast.client("agent"), "s-6", content="客服态度很差，电话打不通。")
+    path = f"/api/v1/complaints/{data['number']}/suggestions/decide"
+    body = {"version": data["version"], "head": "zh_cause"}
+    assert post(cast.client("bob"), path, body).status_code == 404
+    assert post(cast.client("audrey"), path, body).status_code == 403
+    _, token = issue_key("cti", ["complaints:read", "complaints:act"], cast.bj)
+    integration = Client(headers={"Authorization": f"Bearer {token}"})
+    assert post(integration, path, body).status_code == 403
+    assert post(cast.client("alice"), path, {**body, "version": 99}).status_code == 409
+    bad = post(cast.client("alice"), path, {**body, "code": "B01"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "code"
+    assert post(cast.client("alice"), path, {**body, "head": "nope"}).status_code == 404
+    assert Suggestion.objects.get().status == SuggestionStatus.PENDING
+
+
+def test_a_repeat_of_the_same_customer_links_as_a_duplicate_and_proposes_a_merge(
+    cast: Any,
+) -> None:
+    text = "信用卡年费未经同意被扣收300元，客服态度敷衍，多次联系没有结果，要求退还年费并道歉。"
+    first = create(cast.client("agent"), "d-1", content=text)
+    second = create(cast.client("agent"), "d-2", content=text + "再次投诉。")
+    (link,) = second["suggestions"]["duplicates"]
+    assert link["number"] == first["number"] and link["kind"] == "duplicate"
+    assert link["proposed_action"] == "merge" and link["score"] >= 0.5
+    other = create(cast.client("agent"), "d-3", content=text,
+                   customer={"name": "李四", "phone": "13900000000"})
+    kinds = {d["number"]: d["kind"] for d in other["suggestions"]["duplicates"]}
+    assert kinds == {first["number"]: "group", second["number"]: "group"}
+    unrelated = create(cast.client("agent"), "d-4", content="理财产品收益与宣传不符，销售误导。")
+    assert unrelated["suggestions"]["duplicates"] == []
+
+
+def test_refresh_classifies_again_and_keeps_decisions(cast: Any, tiny_model: Any) -> None:
+    data = create(cast.client("agent"), "r-1", content="客服态度很差，电话打不通。")
+    Suggestion.objects.update(options=[])
+    path = f"/api/v1/complaints/{data['number']}/suggestions/refresh"
+    response = post(cast.client("alice"), path, {})
+    assert response.status_code == 200
+    assert response.json()["suggestions"]["codes"][0]["options"][0]["label"] == "4"

@@ -1,0 +1,42 @@
+"""The generic action forms: one renderer covers every action of the lifecycle."""
+
+from typing import Any
+
+import pytest
+from django.template.loader import render_to_string
+
+from complaints.action_schemas import ACTION_SCHEMAS
+from complaints.lifecycle import LIFECYCLE
+from workspace.forms import action_form
+
+pytestmark = pytest.mark.django_db
+
+
+class _C:
+    number = "TS-20250101-000001"
+
+
+@pytest.mark.parametrize("action", sorted(LIFECYCLE))
+def test_every_action_form_renders_each_schema_field_with_a_label(action: str) -> None:
+    form = action_form(action, 7)
+    html = render_to_string("workspace/_action_form.html", {"form": form, "c": _C()})
+    assert f'name="{action}-version"' in html and 'value="7"' in html
+    for name in ACTION_SCHEMAS[action].model_fields:
+        if name != "version":
+            field_id = f"id_{action}-{name}"
+            assert f'id="{field_id}"' in html and f'for="{field_id}"' in html, name
+
+
+def test_schema_errors_are_shown_under_their_field() -> None:
+    form = action_form("extend", 3, {"extend-version": "3", "extend-total_days": "0",
+                                     "extend-reason": "x", "extend-approver": "max"})
+    assert not form.is_valid() or form.to_params() is None
+    assert "total_days" in form.errors and "reason" in form.errors
+
+
+def test_a_valid_form_gives_the_schema_instance() -> None:
+    form = action_form("contact", 2, {"contact-version": "2", "contact-kind": "call",
+                                      "contact-summary": "called", "contact-outbound": "on"})
+    assert form.is_valid()
+    params: Any = form.to_params()
+    assert params.version == 2 and params.kind == "call" and params.outbound is True

@@ -1,0 +1,97 @@
+"""Complaint page actions, the audited reveal, search, home counts and bulk assign."""
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_page_offers_forms_for_exactly_the_allowed_actions(cast: Any, register: Any) -> None:
+    c = register()
+    page = cast.client("mia").get(f"/complaints/{c.number}/").content.decode()
+    assert 'data-action="accept"' in page and 'data-action="decline"' in page
+    assert 'data-action="claim"' not in page
+    auditor = cast.client("audrey").get(f"/complaints/{c.number}/").content.decode()
+    assert "data-action=" not in auditor
+
+
+def test_an_action_runs_and_a_stale_version_is_a_409(cast: Any, register: Any) -> None:
+    c = register()
+    client = cast.client("mia")
+    url = f"/complaints/{c.number}/actions/accept/"
+    assert client.post(url, {"accept-version": "1"}).status_code == 302
+    c.refresh_from_db()
+    assert c.state == "accepted" and c.version == 2
+    stale = client.post(f"/complaints/{c.number}/actions/note/",
+                        {"note-version": "1", "note-text": "late"})
+    assert stale.status_code == 409 and 'id="stale"' in stale.content.decode()
+
+
+def test_field_errors_come_back_under_the_field(cast: Any, register: Any) -> None:
+    c = register()
+    response = cast.client("mia").post(f"/complaints/{c.number}/actions/decline/",
+                                       {"decline-version": "1", "decline-reason": "no_standing",
+                                        "decline-detail": ""})
+    assert response.status_code == 422
+    assert 'id="id_decline-detail-errors"' in response.content.decode()
+
+
+def test_reveal_shows_the_full_details_and_is_on_the_timeline(cast: Any, register: Any) -> None:
+    c = register()
+    response = cast.client("alice").post(f"/complaints/{c.number}/reveal/",
+                                         {"purpose": "call back"})
+    assert "13812345678" in response.content.decode()
+    event = c.events.order_by("-seq").first()
+    assert event.type == "reveal_customer" and event.actor_label == "staff:alice"
+    assert cast.client("audrey").post(f"/complaints/{c.number}/reveal/").status_code == 403
+    assert cast.client("bob").post(f"/complaints/{c.number}/reveal/").status_code == 404
+
+
+def test_evidence_uploads_through_the_form(cast: Any, register: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = register()
+    upload = SimpleUploadedFile("receipt.txt", "收据 receipt".encode())
+    response = cast.client("alice").post(f"/complaints/{c.number}/actions/add_evidence/",
+                                         {"add_evidence-version": "1",
+                                          "add_evidence-content_base64": upload})
+    assert response.status_code == 302
+    attachment = c.attachments.get()
+    page = cast.client("alice").get(f"/complaints/{c.number}/").content.decode()
+    assert "receipt.txt" in page
+    assert cast.client("alice").get(
+        f"/complaints/{c.number}/evidence/{attachment.pk}/").status_code == 200
+    assert cast.client("bob").get(
+        f"/complaints/{c.number}/evidence/{attachment.pk}/").status_code == 404
+
+
+def test_search_finds_chinese_and_english_content(cast: Any, register: Any) -> None:
+    hit = register(content="理财产品到期未兑付 wealth product unpaid")
+    miss = register(content="柜台排队时间太长")
+    client = cast.client("mia")
+    for q in ["到期未兑付", "wealth", "兑付"]:
+        page = client.get("/", {"q": q}).content.decode()
+        assert hit.number in page and miss.number not in page, q
+
+
+def test_home_counts_the_unit_queue_and_bulk_assign_uses_the_action(cast: Any,
+                                                                     register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    c = register()
+    run_action(cast.principal("mia"), c.number, "accept",
+               ACTION_SCHEMAS["accept"].model_validate({"version": 1}))
+    client = cast.client("mia")
+    assert 'data-count="queue">1<' in client.get("/home/").content.decode()
+    client.post("/bulk-assign/", {"numbers": [c.number], "unit": "BJ01", "handler": "alice"})
+    c.refresh_from_db()
+    assert c.state == "assigned" and c.handler == cast.users["alice"]
+    assert 'data-count="mine">1<' in cast.client("alice").get("/home/").content.decode()
+
+
+def test_the_dashboard_renders_its_data(cast: Any, register: Any) -> None:
+    register()
+    page = cast.client("cpo").get("/dashboard/").content.decode()
+    assert 'id="dashboard-data"' in page and "echarts.min.js" in page
