@@ -303,9 +303,16 @@ def main() -> int:
     if not reuse:
         _log(f"Generating {N} complaints and their rollups in {WORK} …")
         generate()
-    generated_s = time.monotonic() - started
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)  # new migrations since
+    took = WORK / "generate_s"
+    if not reuse:
+        took.write_text(f"{time.monotonic() - started:.1f}")
     figures = measure()
-    figures["report_1m_generate_s"] = round(generated_s, 1) if not reuse else None
+    # How long making the database took, when it was made (it is reused afterwards).
+    figures["report_1m_generate_s"] = float(took.read_text()) if took.exists() else None
     _log(json.dumps(figures, indent=2, ensure_ascii=False))
     print(json.dumps(figures, ensure_ascii=False))
     return 0

@@ -1,6 +1,6 @@
 """The fields of each lifecycle action. Every action carries the `version` the caller saw."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
@@ -139,7 +139,7 @@ class ReasonIn(ActionIn):
 
 
 class RuleValidityIn(ActionIn):
-    validity: Literal["valid", "invalid", "malicious"]
+    validity: ch.Ruling
     reason: Reason
 
 

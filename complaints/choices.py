@@ -59,6 +59,14 @@ class Validity(models.TextChoices):
     MALICIOUS = "malicious", "恶意 Malicious"
 
 
+class Ruling(models.TextChoices):
+    """What a validity ruling may say (Validity without "not ruled")."""
+
+    VALID = "valid", "有效 Valid"
+    INVALID = "invalid", "无效 Invalid"
+    MALICIOUS = "malicious", "恶意 Malicious"
+
+
 class Vulnerability(models.TextChoices):
     ELDERLY = "elderly", "老年人 Elderly"
     DISABLED = "disabled", "残障人士 Disabled"

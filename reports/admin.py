@@ -7,6 +7,7 @@ from reports.models import (
     AssessmentPost,
     AssessmentRule,
     AssessmentSetting,
+    ReportingBase,
     RootCause,
     RootCauseTag,
     ValidityRuling,
@@ -45,6 +46,11 @@ class AssessmentPostAdmin(admin.ModelAdmin):
 @admin.register(AssessmentSetting)
 class AssessmentSettingAdmin(admin.ModelAdmin):
     list_display = ["base_points", "bonus_points"]
+
+
+@admin.register(ReportingBase)
+class ReportingBaseAdmin(admin.ModelAdmin):
+    list_display = ["year", "outlets", "personal_customers"]
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -219,3 +219,18 @@ class AssessmentSetting(models.Model):
 
     def __str__(self) -> str:
         return f"base {self.base_points}, bonus {self.bonus_points}"
+
+
+class ReportingBase(models.Model):
+    """The denominators of the regulator's benchmark ratios for a year: business outlets
+    (blank: the active branches and sub-branches in the org tree) and personal customers."""
+
+    year = models.PositiveIntegerField(unique=True)
+    outlets = models.PositiveIntegerField(null=True, blank=True)
+    personal_customers = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.personal_customers} personal customers"

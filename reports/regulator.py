@@ -103,16 +103,51 @@ def regulator(scope: Scope, p: Params) -> Report:
         "投诉来源 Source",
     )
     by_unit = _units(scope, w, p)
+    ratios = _ratios(scope, w, int(totals["total"]))
     return Report(
         "regulator",
         "银行业金融机构消费投诉统计表 Quarterly complaint statistics (JR/T 0169)",
         w,
         scope.label(),
-        [by_code, by_channel, by_unit, by_source],
+        [by_code, by_channel, by_unit, by_source, ratios],
         notes=[
             "Codes are the bank's stable codes mapped to the labels of JR/T 0169-2018; "
             "the standard's numeric codes are not reproduced (REGULATION.md 1.4)."
         ],
+    )
+
+
+def _ratios(scope: Scope, w: Window, complaints: int) -> Table:
+    """The regulator's benchmark ratios: complaints per 1,000 business outlets and per 10
+    million personal customers, from the year's ReportingBase (the whole bank only: a part of
+    the tree has no customer count of its own)."""
+    from reports.models import ReportingBase
+
+    base = ReportingBase.objects.filter(year=w.start.year).first()
+    outlets = customers = None
+    if scope.whole_bank:
+        outlets = (base.outlets if base and base.outlets else None) or sum(
+            1 for u in scope.units.values() if u.active and u.kind in {"branch", "sub_branch"}
+        )
+        customers = base.personal_customers if base else None
+    rows: list[dict[str, Any]] = [
+        {"item": "投诉量 Complaints", "value": complaints},
+        {"item": "营业网点 Business outlets", "value": outlets},
+        {
+            "item": "每千个营业网点投诉量 Per 1,000 outlets",
+            "value": round(complaints * 1000 / outlets, 2) if outlets else None,
+        },
+        {"item": "个人客户 Personal customers", "value": customers},
+        {
+            "item": "每千万个人客户投诉量 Per 10 million personal customers",
+            "value": round(complaints * 10_000_000 / customers, 2) if customers else None,
+        },
+    ]
+    return Table(
+        "ratios",
+        "监管指标 Benchmark ratios",
+        [Column("item", "指标 Ratio"), Column("value", "数值 Value", "num")],
+        rows,
     )
 
 

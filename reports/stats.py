@@ -197,9 +197,9 @@ def sums(
     out: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(measures, 0))
     units: dict[int, str] = {}
     width = len(columns)
+    at = [columns.index("unit_id" if g == "unit" else g) for g in group]
     for row in rows:
         key: list[str] = []
-        i = 0
         if every:
             period = row[0]
             key.append(
@@ -207,8 +207,7 @@ def sums(
                     every, period if isinstance(period, dt.date) else dt.date.fromisoformat(period)
                 )
             )
-            i = 1
-        for g in group:
+        for g, i in zip(group, at, strict=True):
             if g == "unit":
                 unit_id = row[i]
                 code = units.get(unit_id)
@@ -217,7 +216,6 @@ def sums(
                 key.append(code)
             else:
                 key.append(row[i])
-            i += 1
         cell = out[tuple(key)]
         for j, m in enumerate(measures):
             cell[m] += row[width + j] or 0

@@ -70,69 +70,81 @@ class Match:
 
 
 class Index:
-    """Signatures of recent complaints, searchable by band. Thread-safe."""
+    """Signatures of recent complaints, searchable by band. Thread-safe. Arrays grow by
+    doubling, so adding one complaint costs the same among 100 or 100,000."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.refs = np.zeros(0, np.int64)
-        self.customers = np.zeros(0, np.int64)
-        self.times = np.zeros(0, np.float64)
-        self.signatures = np.zeros((0, PERMUTATIONS), np.uint32)
+        self._n = 0
+        self._refs = np.zeros(1024, np.int64)
+        self._customers = np.zeros(1024, np.int64)
+        self._times = np.zeros(1024, np.float64)
+        self._signatures = np.zeros((1024, PERMUTATIONS), np.uint32)
+        self._keys = np.zeros((1024, BANDS), np.uint64)
         self._sorted_keys = [np.zeros(0, np.uint64) for _ in range(BANDS)]
         self._sorted_rows = [np.zeros(0, np.int64) for _ in range(BANDS)]
         self._merged = 0  # rows [0, _merged) are in the sorted arrays; the rest are the tail
-        self._tail_keys: list[np.ndarray] = []
-        self.last_ref = 0
+        self.last_ref = 0  # the highest primary key read from the database (kept by the caller)
 
     def __len__(self) -> int:
-        return len(self.refs)
+        return self._n
+
+    def _grow(self, needed: int) -> None:
+        size = len(self._refs)
+        while size < needed:
+            size *= 2
+        if size == len(self._refs):
+            return
+        for name in ("_refs", "_customers", "_times", "_signatures", "_keys"):
+            old = getattr(self, name)
+            new = np.zeros((size, *old.shape[1:]), old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
 
     def add(self, refs: np.ndarray, customers: np.ndarray, times: np.ndarray,
             signatures: np.ndarray) -> None:
         if not len(refs):
             return
         with self._lock:
-            self.refs = np.concatenate([self.refs, refs.astype(np.int64)])
-            self.customers = np.concatenate([self.customers, customers.astype(np.int64)])
-            self.times = np.concatenate([self.times, times.astype(np.float64)])
-            self.signatures = np.concatenate([self.signatures, signatures.astype(np.uint32)])
-            self._tail_keys.extend(band_keys(signatures))
-            self.last_ref = max(self.last_ref, int(refs.max()))
-            if len(self.refs) - self._merged >= MERGE_AT:
+            start, end = self._n, self._n + len(refs)
+            self._grow(end)
+            self._refs[start:end] = refs
+            self._customers[start:end] = customers
+            self._times[start:end] = times
+            self._signatures[start:end] = signatures
+            self._keys[start:end] = band_keys(signatures)
+            self._n = end
+            if self._n - self._merged >= MERGE_AT:
                 self._merge()
 
     def _merge(self) -> None:
-        keys = band_keys(self.signatures)
-        rows = np.arange(len(keys), dtype=np.int64)
+        keys = self._keys[: self._n]
         for band in range(BANDS):
             order = np.argsort(keys[:, band], kind="stable")
             self._sorted_keys[band] = keys[order, band]
-            self._sorted_rows[band] = rows[order]
-        self._merged = len(keys)
-        self._tail_keys = []
+            self._sorted_rows[band] = order.astype(np.int64)
+        self._merged = self._n
 
     def search(self, sig: np.ndarray, *, exclude: int = 0, limit: int = 10) -> list[Match]:
         """Complaints whose estimated similarity reaches THRESHOLD, best first."""
         keys = band_keys(sig[None, :])[0]
         with self._lock:
-            found: set[int] = set()
+            found = [self._merged + np.flatnonzero(
+                (self._keys[self._merged: self._n] == keys).any(axis=1))]
             for band in range(BANDS):
                 column = self._sorted_keys[band]
-                lo = np.searchsorted(column, keys[band], side="left")
-                hi = np.searchsorted(column, keys[band], side="right")
-                found.update(self._sorted_rows[band][lo:hi].tolist())
-            if self._tail_keys:
-                tail = np.asarray(self._tail_keys)
-                hits = np.flatnonzero((tail == keys).any(axis=1))
-                found.update((hits + self._merged).tolist())
-            if not found:
+                lo, hi = np.searchsorted(column, keys[band], side="left"), np.searchsorted(
+                    column, keys[band], side="right")
+                if hi > lo:
+                    found.append(self._sorted_rows[band][lo:hi])
+            rows = np.unique(np.concatenate(found))
+            if not len(rows):
                 return []
-            rows = np.fromiter(found, dtype=np.int64)
-            scores = similarity(sig, self.signatures[rows])
-            keep = (scores >= THRESHOLD) & (self.refs[rows] != exclude)
+            scores = similarity(sig, self._signatures[rows])
+            keep = (scores >= THRESHOLD) & (self._refs[rows] != exclude)
             rows, scores = rows[keep], scores[keep]
             order = np.argsort(-scores, kind="stable")[:limit]
-            return [Match(int(self.refs[r]), int(self.customers[r]), float(self.times[r]),
+            return [Match(int(self._refs[r]), int(self._customers[r]), float(self._times[r]),
                           round(float(s), 3)) for r, s in zip(rows[order], scores[order],
                                                                strict=True)]
 

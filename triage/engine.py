@@ -35,10 +35,14 @@ MAX_CHARS = {"en": 1500, "zh": 1000}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
 def language_of(text: str) -> str:
+    """"zh" when CJK characters are more than 30% of the letters of the text's start."""
     sample = text[:400]
     cjk = len(_CJK.findall(sample))
-    letters = sum(ch.isalpha() for ch in sample)
+    letters = len(_LETTERS.findall(sample))
     return "zh" if letters and cjk / letters > 0.3 else "en"
 
 

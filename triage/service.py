@@ -2,16 +2,18 @@
 
 `triage_registered` runs inside the registration's transaction, right after the complaint is
 saved, and must stay cheap (the intake path is a few milliseconds): one classification with the
-process's loaded model, one MinHash signature and an index lookup in memory, one query to pick
-up complaints other processes registered since, and two inserts. Without a trained model it
-still records the signature and duplicates, and suggests no codes."""
+process's loaded model, one MinHash signature and an index lookup in memory, and two inserts
+(plus, at most once a second, one query for what other processes registered). Without a
+trained model it still records the signature and duplicates, and suggests no codes."""
 
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Any
 
 import numpy as np
+from django.db import transaction
 from django.utils import timezone
 
 from complaints.models import Complaint
@@ -25,8 +27,11 @@ DUPLICATE_WINDOW = dt.timedelta(days=180)  # same customer and matter (as the re
 GROUP_WINDOW = dt.timedelta(days=30)  # other customers about the same event
 INDEX_LIMIT = 100_000
 SYNC_BATCH = 10_000
+SYNC_EVERY_S = 1.0  # other processes' registrations are seen at most this much later
 _index_lock = threading.Lock()
 _index: dict[str, dedup.Index] = {}
+_own: set[int] = set()  # added on commit, not yet seen by a sync
+_synced: dict[str, float] = {}
 
 
 def classification_text(complaint: Complaint) -> str:
@@ -34,8 +39,9 @@ def classification_text(complaint: Complaint) -> str:
 
 
 def duplicate_index(now: dt.datetime | None = None) -> dedup.Index:
-    """This process's index of recent signatures, built on first use from the database and
-    brought up to date on every call with what any process has registered since."""
+    """This process's index of recent signatures: built on first use from the database, given
+    this process's own registrations as they commit, and brought up to date with what other
+    processes registered at most SYNC_EVERY_S later (one query then, none in between)."""
     with _index_lock:
         index = _index.get("recent")
         if index is None:
@@ -45,14 +51,32 @@ def duplicate_index(now: dt.datetime | None = None) -> dedup.Index:
                           .order_by("-pk").values_list("pk", "customer_id", "received_at",
                                                        "signature")[:INDEX_LIMIT])
             _add_rows(index, recent[::-1])
-            if not recent:
-                index.last_ref = TriageRecord.objects.order_by("-pk").values_list(
-                    "pk", flat=True).first() or 0
+            index.last_ref = recent[0][0] if recent else (TriageRecord.objects.order_by("-pk")
+                                                          .values_list("pk", flat=True).first()
+                                                          or 0)
             _index["recent"] = index
-        fresh = list(TriageRecord.objects.filter(pk__gt=index.last_ref).order_by("pk")
-                     .values_list("pk", "customer_id", "received_at", "signature")[:SYNC_BATCH])
-        _add_rows(index, fresh)
+            _synced["at"] = time.monotonic()
+        elif time.monotonic() - _synced.get("at", 0.0) >= SYNC_EVERY_S:
+            fresh = list(TriageRecord.objects.filter(pk__gt=index.last_ref).order_by("pk")
+                         .values_list("pk", "customer_id", "received_at", "signature")
+                         [:SYNC_BATCH])
+            if fresh:
+                index.last_ref = fresh[-1][0]
+                _add_rows(index, [r for r in fresh if r[0] not in _own])
+                _own.difference_update(r[0] for r in fresh)
+            _synced["at"] = time.monotonic()
     return index
+
+
+def _add_own(record: "TriageRecord", sig: np.ndarray) -> None:
+    """After commit: this process's own registration joins its index at once."""
+    with _index_lock:
+        index = _index.get("recent")
+        if index is None:
+            return
+        _own.add(record.pk)
+        index.add(np.array([record.pk]), np.array([record.customer_id]),
+                  np.array([record.received_at.timestamp()]), sig[None, :])
 
 
 def _add_rows(index: dedup.Index,
@@ -67,6 +91,8 @@ def _add_rows(index: dedup.Index,
 def forget_index() -> None:
     with _index_lock:
         _index.clear()
+        _own.clear()
+        _synced.clear()
 
 
 def suggestion_rows(complaint: Complaint, predictions: list[engine.Prediction], version: str,
@@ -127,6 +153,7 @@ def triage_registered(complaint: Complaint) -> None:
         signature=dedup.to_bytes(sig), links=links, pii=pii_kinds(text),
         model_version=model.version if model else "",
     )
+    transaction.on_commit(lambda: _add_own(record, sig))
     ordered = sorted(suggestions, key=lambda s: s.head)  # as read back from the database
     complaint._triage_out = triage_out(complaint, ordered, record)  # type: ignore[attr-defined]
 

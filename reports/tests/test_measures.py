@@ -150,3 +150,16 @@ def test_statistics_group_by_any_dimensions_and_period(cast: Any, cohort: dict[s
         f"severity=normal,complex,major&{cohort['query']}"
     ).json()
     assert body["tables"]["statistics"]["totals"]["n"] == 5
+    body = client.get(
+        f"/api/v1/reports/statistics?every=quarter&group=state,unit&unit_depth=2&{cohort['query']}"
+    ).json()
+    by_state: dict[tuple[str, str], int] = {}
+    for r in body["tables"]["statistics"]["rows"]:
+        key = (r["state"], r["unit"])
+        by_state[key] = by_state.get(key, 0) + r["n"]
+    assert by_state == {
+        ("closed", "BJ01"): 2,
+        ("investigating", "BJ01"): 1,
+        ("withdrawn", "BJ01"): 1,
+        ("registered", "SH01"): 1,
+    }

@@ -35,6 +35,11 @@ def test_statistics_and_regulator_workbooks_match_the_api(cast: Any) -> None:
         register(cast, customer=customer(i), codes=codes)
     register(cast, who="bob", unit="SH01", customer=customer(9), codes={"business": "B13"})
     client = cast.client("cpo")
+    from django.utils import timezone
+
+    from reports.models import ReportingBase
+
+    ReportingBase.objects.create(year=timezone.localdate().year, personal_customers=2_000_000)
 
     url = "/api/v1/reports/statistics?group=unit,business&measures=n,decided"
     api = client.get(url).json()["tables"]["statistics"]
@@ -50,7 +55,11 @@ def test_statistics_and_regulator_workbooks_match_the_api(cast: Any) -> None:
     url = "/api/v1/reports/regulator?period=" + api_period(client)
     api_report = client.get(url).json()
     book = _book(client, url)
-    assert len(book.worksheets) == 5  # four tables and the About sheet
+    assert len(book.worksheets) == 6  # five tables and the About sheet
+    ratios = {r["item"]: r["value"] for r in api_report["tables"]["ratios"]["rows"]}
+    assert ratios["营业网点 Business outlets"] == 5  # 2 branches and 3 sub-branches
+    assert ratios["每千个营业网点投诉量 Per 1,000 outlets"] == 1000.0  # 5 complaints
+    assert ratios["每千万个人客户投诉量 Per 10 million personal customers"] == 25.0
     matrix = _totals(book.worksheets[0])
     assert matrix["合计 Total"] == api_report["tables"]["by_code"]["totals"]["total"] == 5
     by_cell = {(r["business"]): r for r in api_report["tables"]["by_code"]["rows"]}

@@ -111,9 +111,14 @@ def test_deciding_refuses_outsiders_integrations_stale_versions_and_bad_codes(
 
 
 def test_a_repeat_of_the_same_customer_links_as_a_duplicate_and_proposes_a_merge(
-    cast: Any,
+    cast: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     text = "信用卡年费未经同意被扣收300元，客服态度敷衍，多次联系没有结果，要求退还年费并道歉。"
+
+    def create(client: Client, key: str, **overrides: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):  # as the commit would
+            return globals()["create"](client, key, **overrides)
+
     first = create(cast.client("agent"), "d-1", content=text)
     second = create(cast.client("agent"), "d-2", content=text + "再次投诉。")
     (link,) = second["suggestions"]["duplicates"]
@@ -125,6 +130,19 @@ def test_a_repeat_of_the_same_customer_links_as_a_duplicate_and_proposes_a_merge
     assert kinds == {first["number"]: "group", second["number"]: "group"}
     unrelated = create(cast.client("agent"), "d-4", content="理财产品收益与宣传不符，销售误导。")
     assert unrelated["suggestions"]["duplicates"] == []
+
+
+def test_another_process_registrations_are_seen_after_a_sync(
+    cast: Any, register: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage import service
+
+    text = "贷款提前还款被收取高额违约金，合同里没有写明，要求退还违约金。"
+    first = register(content=text)  # its on-commit never runs here: as if another process's
+    monkeypatch.setattr(service, "SYNC_EVERY_S", 0.0)
+    second = register(content=text)
+    (link,) = TriageRecord.objects.get(complaint=second).links
+    assert link["number"] == first.number and link["same_customer"]
 
 
 def test_refresh_classifies_again_and_keeps_decisions(cast: Any, tiny_model: Any) -> None:
