@@ -66,13 +66,17 @@ def template_for(kind: str, language: str) -> LetterTemplate | None:
     return found
 
 
-def context_for(c: Complaint, kind: str) -> dict[str, Any]:
-    """What a letter of this kind may say about the complaint, read from its records."""
+def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> dict[str, Any]:
+    """What a letter of this kind may say about the complaint, read from its records (an
+    acknowledgement given its `due_at` reads nothing: it is on the registration hot path)."""
     language = c.customer.language
     ctx: dict[str, Any] = {
         "number": c.number, "customer_name": c.customer.name, "unit": c.unit.name,
         "received_date": _date(c.received_at, language), "today": _date(timezone.now(), language),
     }
+    if kind == LetterKind.ACKNOWLEDGEMENT and due_at is not None:
+        ctx["due_date"] = _date(due_at, language)
+        return ctx
     deadlines = {d.obligation: d for d in Deadline.objects.filter(
         complaint_id=c.pk, obligation__in=DUE_OBLIGATIONS).only(
         "obligation", "due_at", "extensions", "paused_intervals")}
@@ -124,14 +128,14 @@ def check_syntax(text: str) -> None:
 
 
 def compose_notice(c: Complaint, kind: str, channel: str, address: str, dedupe_key: str,
-                   subject: str, body: str) -> tuple[str, str]:
+                   subject: str, body: str, due_at: dt.datetime | None = None) -> tuple[str, str]:
     """notify_customer's letter hook: the notice from its template when one exists (else the
     built-in wording), stored as a Letter tied to its outbox row. Returns subject and body."""
     language = c.customer.language
     template = template_for(kind, language) if kind in LetterKind.values else None
     if template is not None:
         try:
-            subject, text = render(template, context_for(c, kind))
+            subject, text = render(template, context_for(c, kind, due_at))
             body = SIGNATURES.get(language, "") + text
         except (TemplateSyntaxError, ValueError, KeyError, AttributeError):
             logger.exception("letter template %s failed; the built-in wording is sent", template)

@@ -1,5 +1,6 @@
 """Notices to the complaining customer, in the customer's language, through the outbox."""
 
+import datetime as dt
 from collections.abc import Callable
 
 from complaints.models import Complaint, Customer
@@ -7,9 +8,11 @@ from notify.models import Channel
 from notify.outbox import enqueue
 
 SIGNATURE = {"zh-Hans": "【Tousu银行】", "en": "Tousu Bank: "}
-# Set by the intake app: (complaint, kind, channel, address, dedupe_key, subject, body) -> the
-# subject and body to send, from the editable letter template, keeping the letter as sent.
-LetterHook = Callable[[Complaint, str, str, str, str, str, str], tuple[str, str]]
+# Set by the intake app: (complaint, kind, channel, address, dedupe_key, subject, body, due_at)
+# -> the subject and body to send, from the editable letter template, keeping the letter as
+# sent. `due_at`, when the caller knows it, saves the letter a read of the deadlines.
+LetterHook = Callable[[Complaint, str, str, str, str, str, str, dt.datetime | None],
+                      tuple[str, str]]
 letter_hook: LetterHook | None = None
 
 
@@ -20,7 +23,8 @@ def contact_channel(customer: Customer) -> str:
     return Channel.EMAIL if customer.email else ""
 
 
-def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: str) -> str:
+def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: str,
+                    due_at: dt.datetime | None = None) -> str:
     """Queue a notice by SMS (or email when there is no phone); returns the channel used, or ''
     when the customer left no contact. `key` makes the same notice idempotent."""
     customer = complaint.customer
@@ -33,7 +37,8 @@ def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: s
     address = customer.phone if channel == Channel.SMS else customer.email
     dedupe_key = f"{kind}:{complaint.number}:{key}"[:120]
     if letter_hook is not None:
-        subject, body = letter_hook(complaint, kind, channel, address, dedupe_key, subject, body)
+        subject, body = letter_hook(complaint, kind, channel, address, dedupe_key, subject, body,
+                                    due_at)
     enqueue(kind=kind, channel=channel, address=address, subject=subject[:300], body=body,
             dedupe_key=dedupe_key, complaint_id=complaint.pk)
     return channel

@@ -218,5 +218,5 @@ def _acknowledge(complaint: Complaint, due_at: dt.datetime) -> str:
         zh=f"您的投诉已登记，编号{complaint.number}。我们将于{due:%Y年%m月%d日}前作出处理决定并告知您。",
         en=f"Your complaint has been registered as {complaint.number}. "
            f"We will give you our decision by {due:%d %B %Y}.",
-        key="1",
+        key="1", due_at=due_at,
     )
