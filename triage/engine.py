@@ -30,8 +30,8 @@ UNCERTAIN_BELOW = 0.6  # a top suggestion less likely than this asks a human
 # Per language: character n-gram range (a Chinese character carries more than a Latin letter)
 # and how much of a text is read (the product and the matter are told early; reading less keeps
 # training and classification fast).
-NGRAMS = {"en": (1, 5), "zh": (1, 3)}
-MAX_CHARS = {"en": 1500, "zh": 1000}
+NGRAMS = {"en": (2, 5), "zh": (1, 3)}
+MAX_CHARS = {"en": 1200, "zh": 1000}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
