@@ -8,15 +8,9 @@ from org.models import OrgUnit
 from reports.choices import DIMS, MEASURES, Impact, Post
 
 
-class Tally(models.Model):
-    """One cell of the rollup: the sums of MEASURES over the complaints received in one period
-    (a day, or a month) in one unit with one value of each dimension of its cube (ALL for the
-    dimensions the cube leaves out). Kept in step with the complaints by reports.rollups (called
-    by every registration and action) and checked by `manage.py rebuild_rollups --check`."""
+class Dimensions(models.Model):
+    """The unit and the dimensions a complaint is counted by (shared by Tally and Fact)."""
 
-    grain = models.CharField(max_length=1)
-    cube = models.PositiveSmallIntegerField()
-    period = models.DateField()
     unit = models.ForeignKey(
         OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -29,6 +23,20 @@ class Tally(models.Model):
     state = models.CharField(max_length=20)
     validity = models.CharField(max_length=10)
     root_cause = models.CharField(max_length=16)
+
+    class Meta:
+        abstract = True
+
+
+class Tally(Dimensions):
+    """One cell of the rollup: the sums of MEASURES over the complaints received in one period
+    (a day, or a month) in one unit with one value of each dimension of its cube (ALL for the
+    dimensions the cube leaves out). Kept in step with the complaints by reports.rollups (called
+    by every registration and action) and checked by `manage.py rebuild_rollups --check`."""
+
+    grain = models.CharField(max_length=1)
+    cube = models.PositiveSmallIntegerField()
+    period = models.DateField()
 
     class Meta:
         constraints = [
@@ -68,7 +76,7 @@ class Spread(models.Model):
         return f"{self.grain} {self.period} {self.metric}={self.value}: {self.n}"
 
 
-class Fact(models.Model):
+class Fact(Dimensions):
     """What one complaint last contributed to the rollups (its dimensions and measures), so an
     action changes the cells by the difference. A complaint that has seen no action since its
     registration has no row: its contribution is read from the complaint itself."""
@@ -80,18 +88,6 @@ class Fact(models.Model):
         related_name="report_fact",
     )
     day = models.DateField()
-    unit = models.ForeignKey(
-        OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    business = models.CharField(max_length=16)
-    cause = models.CharField(max_length=16)
-    code_channel = models.CharField(max_length=16)
-    channel = models.CharField(max_length=16)
-    source = models.CharField(max_length=20)
-    severity = models.CharField(max_length=10)
-    state = models.CharField(max_length=20)
-    validity = models.CharField(max_length=10)
-    root_cause = models.CharField(max_length=16)
 
     def __str__(self) -> str:
         return f"facts of complaint {self.complaint_id}"
