@@ -1,0 +1,45 @@
+"""Helpers shared by the action handlers."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from complaints.actions.run import Ctx
+from complaints.errors import ActionError
+from complaints.lifecycle import MANAGERS
+from complaints.models import Complaint
+from org.models import OrgUnit, RoleGrant
+
+RETENTION = dt.timedelta(days=3 * 366)
+Handler = Callable[[Ctx, Complaint, Any], dict[str, Any]]
+
+
+def bad(field: str, message: str) -> ActionError:
+    return ActionError(message, [(field, message)])
+
+
+def staff_member(username: str, field: str, unit: OrgUnit, roles: frozenset[str]) -> Any:
+    """An active staff member holding one of `roles` on `unit` (directly or above it)."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise bad(field, f"no active staff member {username!r}")
+    paths = RoleGrant.objects.filter(user=user, role__in=roles).values_list("unit__path", flat=True)
+    if not any(unit.path.startswith(p) for p in paths):
+        raise bad(field, f"{username} holds no suitable role for unit {unit.code}")
+    return user
+
+
+def close(ctx: Ctx, c: Complaint) -> None:
+    c.closed_at = ctx.now
+    c.retention_until = (ctx.now + RETENTION).date()
+    ctx.changed |= {"closed_at", "retention_until"}
+
+
+def on_higher_unit(ctx: Ctx, c: Complaint) -> bool:
+    """Whether the actor holds a managing role on a unit above the complaint's unit."""
+    above = [p for role, p in ctx.principal.grants if role in MANAGERS]
+    if c.unit.parent_id is None:
+        return any(c.unit.path == p for p in above)
+    return any(c.unit.path.startswith(p) and c.unit.path != p for p in above)

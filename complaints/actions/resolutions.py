@@ -1,0 +1,167 @@
+"""Handlers from the decision on: resolution, approval, response, follow-up and review."""
+
+from decimal import Decimal
+from typing import Any
+
+from clocks import service as clocks
+from clocks.choices import Obligation
+from complaints import action_schemas as s
+from complaints.actions.common import bad, close, on_higher_unit
+from complaints.actions.run import Ctx
+from complaints.choices import State
+from complaints.errors import Forbidden
+from complaints.models import Complaint, Resolution, ReviewRequest, Survey
+from notify.customer import notify_customer
+
+
+def _respond(ctx: Ctx, c: Complaint, r: Resolution, p: s.NoticeIn) -> dict[str, Any]:
+    """What every response does: stop the decision clock, open the review window and send the
+    decision notice (verification, basis, reasons and the remedies open: CN Art. 19)."""
+    c.responded_at = ctx.now
+    ctx.changed.add("responded_at")
+    clocks.stop(c.pk, Obligation.DECISION, ctx.now)
+    clocks.open_review_window(c.pk, ctx.now)
+    sent = notify_customer(
+        c, "decision_notice", key=str(c.version),
+        zh=(f"投诉{c.number}处理决定：{r.get_decision_display()}。核实情况：{r.verification}"
+            f"依据：{r.basis}理由：{r.reasons}如不服，可在收到本决定之日起30日内申请复核，"
+            "也可申请调解、仲裁或提起诉讼。"),
+        en=(f"Decision on complaint {c.number}: {r.get_decision_display()}. How we checked: "
+            f"{r.verification} Basis: {r.basis} Reasons: {r.reasons} If you disagree you may ask "
+            "for a review within 30 days of receiving this decision, or go to mediation, "
+            "arbitration or court."),
+    )
+    return {"resolution_id": r.pk, "decision": r.decision, "remedy": r.remedy,
+            "amount": r.amount, "sent_via": p.sent_via, "notified_by": sent,
+            "proof_of_sending": p.proof_of_sending}
+
+
+def approval_level(c: Complaint, amount: Decimal | None) -> str:
+    """'' (none needed), 'unit' (the unit's manager) or 'above' (a manager one level up):
+    by the unit's two amount limits; a major complaint always needs approval."""
+    if (amount or 0) > c.unit.senior_approval_limit:
+        return "above"
+    if c.severity == "major" or (amount or 0) > c.unit.approval_limit:
+        return "unit"
+    return ""
+
+
+def propose_resolution(ctx: Ctx, c: Complaint, p: s.ProposeIn) -> dict[str, Any]:
+    level = approval_level(c, p.amount)
+    needs = bool(level)
+    r = Resolution.objects.create(
+        complaint=c, decision=p.decision, remedy=p.remedy, amount=p.amount,
+        verification=p.verification, basis=p.basis, reasons=p.reasons, needs_approval=needs,
+        approval_level=level, proposed_by=ctx.principal.label, proposed_at=ctx.now,
+    )
+    if needs:
+        ctx.move(c, State.AWAITING_APPROVAL)
+        return {"resolution_id": r.pk, "decision": p.decision, "remedy": p.remedy,
+                "amount": p.amount, "needs_approval": True, "approval_level": level}
+    ctx.move(c, State.RESPONDED)
+    return {**_respond(ctx, c, r, p), "needs_approval": False}
+
+
+def _pending_resolution(c: Complaint) -> Resolution:
+    r = c.resolutions.filter(approved_at__isnull=True, returned_reason="").order_by("-pk").first()
+    if r is None:
+        raise bad("resolution", "no resolution awaits approval")
+    return r
+
+
+def _check_approver(ctx: Ctx, c: Complaint, r: Resolution) -> None:
+    if r.proposed_by == ctx.principal.label:
+        raise Forbidden("You may not approve your own proposal", [("approver", "four eyes")])
+    if r.approval_level == "above" and not on_higher_unit(ctx, c):
+        raise Forbidden("This amount needs approval by a manager of the unit above",
+                        [("approver", "approval one level up required")])
+
+
+def approve(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
+    r = _pending_resolution(c)
+    _check_approver(ctx, c, r)
+    r.approved_by, r.approved_at = ctx.principal.label, ctx.now
+    r.save(update_fields=["approved_by", "approved_at"])
+    ctx.move(c)
+    notice = s.NoticeIn.model_validate({"version": 1, "decision": r.decision,
+                                        "verification": r.verification, "basis": r.basis,
+                                        "reasons": r.reasons})
+    return {**_respond(ctx, c, r, notice), "comment": p.comment}
+
+
+def return_(ctx: Ctx, c: Complaint, p: s.ReturnIn) -> dict[str, Any]:
+    r = _pending_resolution(c)
+    r.returned_reason = p.reason
+    r.save(update_fields=["returned_reason"])
+    ctx.move(c)
+    return {"resolution_id": r.pk, "reason": p.reason}
+
+
+def respond(ctx: Ctx, c: Complaint, p: s.NoticeIn) -> dict[str, Any]:
+    """Respond directly. From awaiting_approval this approves the pending resolution with the
+    notice's wording (managers only, never one's own proposal), keeping its remedy and amount."""
+    if c.state == State.AWAITING_APPROVAL:
+        r = _pending_resolution(c)
+        _check_approver(ctx, c, r)
+        r.decision, r.verification, r.basis, r.reasons = (
+            p.decision, p.verification, p.basis, p.reasons)
+        r.approved_by, r.approved_at = ctx.principal.label, ctx.now
+        r.save(update_fields=["decision", "verification", "basis", "reasons", "approved_by",
+                              "approved_at"])
+    else:
+        r = Resolution.objects.create(
+            complaint=c, decision=p.decision, remedy="explanation", verification=p.verification,
+            basis=p.basis, reasons=p.reasons, proposed_by=ctx.principal.label,
+            proposed_at=ctx.now, approved_by=ctx.principal.label, approved_at=ctx.now,
+        )
+    ctx.move(c)
+    return _respond(ctx, c, r, p)
+
+
+def start_follow_up(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
+    ctx.move(c)
+    return {"comment": p.comment}
+
+
+def follow_up_result(ctx: Ctx, c: Complaint, p: s.FollowUpResultIn) -> dict[str, Any]:
+    Survey.objects.create(complaint=c, score=p.score, satisfied=p.satisfied, comment=p.comment,
+                          at=ctx.now)
+    if p.satisfied:
+        ctx.move(c, State.CLOSED)
+        close(ctx, c)
+    else:
+        ctx.move(c, State.INVESTIGATING)
+        clocks.restart_decision(c.pk, ctx.now)
+    return {"satisfied": p.satisfied, "score": p.score, "comment": p.comment}
+
+
+def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, Any]:
+    if not clocks.review_window_open(c.pk, ctx.now):
+        raise bad("requested_at", "the 30-day review window has closed")
+    ReviewRequest.objects.create(complaint=c, requested_at=ctx.now, reason=p.reason)
+    clocks.stop(c.pk, Obligation.REVIEW_REQUEST_WINDOW, ctx.now)
+    clocks.open_review_decision(c.pk, ctx.now)
+    c.closed_at = None
+    ctx.changed.add("closed_at")
+    ctx.move(c)
+    return {"reason": p.reason}
+
+
+def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]:
+    if not on_higher_unit(ctx, c):
+        raise Forbidden("A review is decided by the unit above", [("action", "higher unit only")])
+    review = c.reviews.filter(decided_at__isnull=True).order_by("-pk").first()
+    if review is None:
+        raise bad("review", "no open review request")
+    review.decided_at, review.outcome = ctx.now, p.outcome
+    review.reasons, review.decided_by = p.reasons, ctx.principal.label
+    review.save(update_fields=["decided_at", "outcome", "reasons", "decided_by"])
+    clocks.stop(c.pk, Obligation.REVIEW_DECISION, ctx.now)
+    ctx.move(c)
+    close(ctx, c)
+    sent = notify_customer(
+        c, "review_decision", key=str(c.version),
+        zh=f"您对投诉{c.number}的复核申请已有结论：{review.get_outcome_display()}。理由：{p.reasons}",
+        en=f"Review of complaint {c.number}: {review.get_outcome_display()}. Reasons: {p.reasons}",
+    )
+    return {"outcome": p.outcome, "reasons": p.reasons, "notified_by": sent}
