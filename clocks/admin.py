@@ -1,22 +1,14 @@
 from django.contrib import admin
 
 from clocks.models import ClosureDay, Deadline
+from complaints.admin import ReadOnlyAdmin
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "obligation", "rule_pack", "due_at", "status", "warn_stage"]
     list_filter = ["rule_pack", "obligation", "status"]
     search_fields = ["complaint__number"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(ClosureDay)

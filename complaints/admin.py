@@ -6,6 +6,8 @@ from complaints.models import Complaint, Event
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that only actions may write: visible in the admin, never edited there."""
+
     def has_add_permission(self, request: object) -> bool:
         return False
 

@@ -3,6 +3,7 @@ points. Rollup cells and ruling records are derived or written by actions: read-
 
 from django.contrib import admin
 
+from complaints.admin import ReadOnlyAdmin
 from reports.models import (
     AssessmentPost,
     AssessmentRule,
@@ -53,23 +54,12 @@ class ReportingBaseAdmin(admin.ModelAdmin):
     list_display = ["year", "outlets", "personal_customers"]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(RootCauseTag)
-class RootCauseTagAdmin(ReadOnly):
+class RootCauseTagAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "cause", "tagged_by", "tagged_at"]
 
 
 @admin.register(ValidityRuling)
-class ValidityRulingAdmin(ReadOnly):
+class ValidityRulingAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "validity", "ruled_by", "ruled_at"]
     list_filter = ["validity"]
