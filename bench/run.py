@@ -17,6 +17,7 @@ SCRIPTS: list[tuple[str, list[str], int]] = [
     ("intake_channels.py", [], 900),
     ("clocks.py", ["--figures"], 600),
     ("triage.py", ["--figures"], 600),
+    ("pages.py", [], 1200),
 ]
 
 
