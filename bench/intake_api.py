@@ -18,7 +18,6 @@ import pstats
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import serving  # bench/ is on sys.path: this script runs from it
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -142,40 +143,11 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(threads: int) -> Iterator[str]:
     """Run gunicorn until the block ends, even on failure; yields its base URL."""
-    port = free_port()
-    cmd = [str(VENV_BIN / "gunicorn"), "tousu.wsgi", "--workers", "2", "--bind",
-           f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5"]
-    if threads > 1:
-        cmd += ["--threads", str(threads)]
-    with (WORK / "gunicorn.log").open("a") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **server_env()}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            time.sleep(0.2)
+    with serving.serve(server_env(), WORK / "gunicorn.log", threads) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
 
 
 def load(wrk: str, url: str, token: str, tag: str, concurrency: int, window: int) -> Load:

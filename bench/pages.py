@@ -20,16 +20,15 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import serving  # bench/ is on sys.path: this script runs from it
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -173,39 +172,9 @@ def session_cookie() -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve() -> Iterator[int]:
+def serve() -> contextlib.AbstractContextManager[int]:
     """gunicorn, 2 sync workers, on loopback until the block ends; yields its port."""
-    port = _free_port()
-    cmd = [str(VENV_BIN / "gunicorn"), "tousu.wsgi", "--workers", "2", "--bind",
-           f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5",
-           "--timeout", "120"]
-    with (WORK / "gunicorn.log").open("a") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **_env()}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            time.sleep(0.2)
-        yield port
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
+    return serving.serve(_env(), WORK / "gunicorn.log", extra=("--timeout", "120"))
 
 
 def load(port: int, cookie: str, paths: list[str], n: int) -> tuple[list[float], int]:

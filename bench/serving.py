@@ -1,0 +1,50 @@
+"""gunicorn on loopback for the benchmarks that measure over HTTP."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], log_path: Path, threads: int = 1,
+          extra: tuple[str, ...] = ()) -> Iterator[int]:
+    """Run tousu under gunicorn (2 workers; sync, or gthread with `threads`) until the block
+    ends, even on failure, and yield its port; the whole process group is stopped after."""
+    port = free_port()
+    cmd = [str(GUNICORN), "tousu.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+           "--log-level", "warning", "--graceful-timeout", "5", *extra]
+    if threads > 1:
+        cmd += ["--threads", str(threads)]
+    with log_path.open("a") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start; see {log_path}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.2)
+        yield port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=5)
