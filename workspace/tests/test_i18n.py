@@ -46,3 +46,18 @@ def test_both_languages_render(cast: Any, register: Any) -> None:
     client.post("/i18n/setlang/", {"language": "en"})
     en = client.get(f"/complaints/{c.number}/").content.decode()
     assert "Timeline" in en and "Actions allowed now" in en and "时间线" not in en
+
+
+@pytest.mark.django_db
+def test_the_english_complaint_page_shows_english_labels_only(cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    c = register()
+    run_action(cast.principal("mia"), c.number, "contact", ACTION_SCHEMAS["contact"]
+               .model_validate({"version": 1, "kind": "call", "summary": "called"}))
+    client = cast.client("mia")
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/complaints/{c.number}/").content.decode()
+    assert "Call" in page and "电话 Call" not in page
+    assert "Open" in page and "进行中" not in page
