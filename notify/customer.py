@@ -42,10 +42,3 @@ def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: s
     enqueue(kind=kind, channel=channel, address=address, subject=subject[:300], body=body,
             dedupe_key=dedupe_key, complaint_id=complaint.pk)
     return channel
-
-
-def notify_staff(complaint: Complaint, user_ids: list[int], kind: str, text: str, key: str) -> None:
-    for user_id in sorted(set(user_ids)):
-        enqueue(kind=kind, channel=Channel.IN_APP, address="", subject=text[:300], body=text,
-                dedupe_key=f"{kind}:{complaint.number}:{key}:{user_id}"[:120],
-                complaint_id=complaint.pk, user_id=user_id)

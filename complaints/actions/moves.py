@@ -67,6 +67,7 @@ def assign(ctx: Ctx, c: Complaint, p: s.AssignIn) -> dict[str, Any]:
     """Dispatch the work order to a unit and a handler; with no handler named, the unit's
     assignment mode picks one. Sending it to another unit is a transfer: the reason is kept and
     the receiving unit's managers are told."""
+    # Read fresh, not from the unit cache: round robin keeps its place on this row.
     unit = OrgUnit.objects.filter(code=p.unit, active=True).first()
     if unit is None or not ctx.principal.can_read(unit.path):
         raise bad("unit", f"no org unit {p.unit!r} within your scope")

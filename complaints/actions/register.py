@@ -64,11 +64,8 @@ def _responsible_unit(principal: Principal, data: ComplaintIn) -> tuple[OrgUnit,
 
 
 def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
-    if data.unit:
-        unit = unit_by_code(data.unit)
-        if unit is None:
-            raise ActionError("Unknown unit", [("unit", f"no active org unit {data.unit!r}")])
-    else:
+    unit = _unit_field(data.unit, "unit")
+    if unit is None:
         home = next((p for r, p in principal.grants if r in STAFF or r == INTEGRATION), None)
         if home is None:
             raise Forbidden("You may not register complaints", [("unit", "no registering role")])
