@@ -86,6 +86,7 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
 def register(cast: Cast) -> Callable[..., Any]:
     """Register a complaint as the intake agent, through the real action."""
     from complaints.actions import register_complaint
+    from complaints.actions.register import request_fingerprint
     from complaints.schemas import ComplaintIn
 
     counter = iter(range(1, 10_000))
@@ -94,7 +95,8 @@ def register(cast: Cast) -> Callable[..., Any]:
         body = complaint_body(**overrides)
         return register_complaint(
             cast.principal("agent"), ComplaintIn.model_validate(body),
-            idempotency_key=f"test-{next(counter)}", request_hash=json.dumps(body),
+            idempotency_key=f"test-{next(counter)}",
+            request_hash=request_fingerprint(json.dumps(body).encode()),
         ).complaint
 
     return make

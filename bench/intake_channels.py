@@ -144,6 +144,7 @@ def prepare() -> list[str]:
     from django.core.management import call_command
 
     from complaints.actions import register_complaint
+    from complaints.actions.register import request_fingerprint
     from complaints.schemas import ComplaintIn
     from intake.actions import channel_principal
     from org.models import OrgUnit
@@ -162,7 +163,7 @@ def prepare() -> list[str]:
                 "content": "早先的投诉"}
         numbers.append(register_complaint(principal, ComplaintIn.model_validate(body),
                                           idempotency_key=f"seed-{i}",
-                                          request_hash=_json.dumps(body)).complaint.number)
+                                          request_hash=request_fingerprint(_json.dumps(body).encode())).complaint.number)
     return numbers
 
 

@@ -218,7 +218,7 @@ def sums(
                 key.append(row[i])
         cell = out[tuple(key)]
         for j, m in enumerate(measures):
-            cell[m] += row[width + j] or 0
+            cell[m] += int(row[width + j] or 0)  # PostgreSQL sums integers as numeric
     return dict(out)
 
 

@@ -1,7 +1,7 @@
 """Typed readers for environment variables that fail fast on a bad value."""
 
 import os
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -80,3 +80,16 @@ def sqlite_database(path: str) -> dict[str, object]:
             ),
         },
     }
+
+
+def database_url(db: dict[str, object]) -> str:
+    """The DATABASE_URL of a DATABASES entry (the inverse of database_from_url): how a
+    subprocess started by a test or a benchmark reaches the same database."""
+    name = str(db["NAME"])
+    if db["ENGINE"] == "tousu.sqlite":
+        return f"sqlite:///{name}"
+    auth = quote(str(db.get("USER") or ""))
+    if db.get("PASSWORD"):
+        auth += ":" + quote(str(db["PASSWORD"]))
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{db.get('HOST') or ''}{port}/{quote(name)}"

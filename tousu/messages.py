@@ -44,6 +44,8 @@ ZH_BY_CODE = {
     "stale_version": "投诉已被他人修改，请刷新后重试",
     "not_allowed": "当前状态不允许此操作",
     "idempotency_mismatch": "同一 Idempotency-Key 已用于不同的请求内容",
+    "unavailable": "服务暂时不可用，请稍后重试",
+    "server_error": "服务器内部错误",
 }
 
 

@@ -21,3 +21,4 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("", include("workspace.urls")),
 ]
+handler500 = "tousu.errors.server_error"

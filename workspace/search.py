@@ -1,6 +1,6 @@
 """Full-text search over complaint content and claim: SQLite FTS5 with the trigram tokenizer
 (works for Chinese, which has no spaces, and for English), kept current by triggers created in
-migration 0001; other databases fall back to a plain `icontains`."""
+migration 0001; PostgreSQL: `ILIKE` answered by pg_trgm GIN indexes (migration 0002)."""
 
 from django.db import connection
 from django.db.models import Max, Q, QuerySet
@@ -20,6 +20,12 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _like(term: str) -> str:
+    """An ILIKE pattern matching `term` anywhere, its wildcards taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def search(queryset: QuerySet[Complaint], query: str) -> QuerySet[Complaint]:
     """Complaints whose content or claim contain every whitespace-separated term of `query`
     (with the FTS index: the SEARCH_LIMIT most recently registered of them)."""
@@ -34,6 +40,14 @@ def search(queryset: QuerySet[Complaint], query: str) -> QuerySet[Complaint]:
             where=[f"complaints_complaint.id IN (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
                    f"WHERE {FTS_TABLE} MATCH %s ORDER BY rowid DESC LIMIT %s)"],
             params=[match, SEARCH_LIMIT],
+        )
+    if connection.vendor == "postgresql" and all(len(t) >= 3 for t in terms):
+        like = " AND ".join(["(content ILIKE %s OR claim ILIKE %s)"] * len(terms))
+        params = [_like(t) for t in terms for _ in range(2)]
+        return queryset.extra(  # noqa: S610 - the terms are bound parameters
+            where=["complaints_complaint.id IN (SELECT id FROM complaints_complaint "  # noqa: S608
+                   f"WHERE {like} ORDER BY id DESC LIMIT %s)"],
+            params=[*params, SEARCH_LIMIT],
         )
     if any(len(t) < 3 for t in terms):
         newest = Complaint.objects.aggregate(newest=Max("id"))["newest"] or 0

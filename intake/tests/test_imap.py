@@ -15,6 +15,7 @@ from intake.imap import DONE_FLAG, fetch_mail
 from intake.models import QuarantinedMessage
 from intake.tests import messages as m
 from intake.tests.conftest import Mailbox
+from tousu.envconf import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TEXT = "我的借记卡被扣了不明费用200元，网点不给解释。"
@@ -58,7 +59,7 @@ def test_a_fetch_killed_between_commit_and_flag_leaves_exactly_one_complaint(
         f"password={mailbox.config.password!r}, security='none'))\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_TASKS": "manual",
-           "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}"}
+           "DATABASE_URL": database_url(connection.settings_dict)}
     killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,  # noqa: S603
                             capture_output=True, timeout=120, check=False)
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import register_complaint, run_action
+from complaints.actions.register import request_fingerprint
 from complaints.models import Complaint
 from complaints.schemas import ComplaintIn
 
@@ -52,7 +53,7 @@ def register(
         principal or cast.principal(who),
         ComplaintIn.model_validate(body),
         idempotency_key=f"rep-{next(_keys)}",
-        request_hash=json.dumps(body, default=str),
+        request_hash=request_fingerprint(json.dumps(body, default=str).encode()),
     ).complaint
 
 
