@@ -55,9 +55,10 @@ class Stack:
         subprocess.run([str(SERVICES), command], env=self.env, check=True, cwd=ROOT,
                        capture_output=True, timeout=120)
 
-    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "manage.py", *args], env=self.env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=300, check=check)
+    def manage(self, *args: str, db: str = "tousu") -> subprocess.CompletedProcess[str]:
+        env = {**self.env, "DATABASE_URL": f"postgres://tousu@127.0.0.1:{self.pg_port}/{db}"}
+        return subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=300, check=True)
 
     def serve(self) -> None:
         self.server = subprocess.Popen(
@@ -160,14 +161,10 @@ def test_a_dump_restores_every_complaint_and_every_chain(stack: Stack) -> None:
     finally:
         dump.unlink(missing_ok=True)
     count = _count(stack)
-    restored = {**stack.env,
-                "DATABASE_URL": f"postgres://tousu@127.0.0.1:{stack.pg_port}/restored"}
-    check = subprocess.run([sys.executable, "manage.py", "verify_audit"], env=restored, cwd=ROOT,
-                           capture_output=True, text=True, timeout=120, check=True)
-    assert f"OK: {count} complaint chains verified" in check.stdout
+    assert f"OK: {count} complaint chains verified" in stack.manage(
+        "verify_audit", db="restored").stdout
     heads = ("from complaints.models import Complaint; print(sorted(Complaint.objects"
              ".values_list('number', 'last_event_seq', 'last_event_hash')))")
     original = stack.manage("shell", "--no-imports", "-c", heads).stdout
-    copy = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", heads], env=restored,
-                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=True).stdout
+    copy = stack.manage("shell", "--no-imports", "-c", heads, db="restored").stdout
     assert original == copy and original.count("TS-") == count >= 3
