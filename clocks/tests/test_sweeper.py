@@ -127,7 +127,7 @@ def test_a_crash_mid_run_rolls_back_its_claims_and_the_next_run_does_them_once(
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.slow
-def test_two_sweepers_at_once_warn_and_breach_each_deadline_once(cast: Any,
+def test_eight_sweepers_at_once_warn_and_breach_each_deadline_once(cast: Any,
                                                                 register: Any) -> None:
     overdue = [register() for _ in range(12)]
     soon = [register() for _ in range(12)]
@@ -135,7 +135,7 @@ def test_two_sweepers_at_once_warn_and_breach_each_deadline_once(cast: Any,
         due_in(c, -dt.timedelta(hours=2))
     for c in soon:
         due_in(c, dt.timedelta(hours=20))
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(8)
     results: list[sweeper.SweepResult] = []
     errors: list[BaseException] = []
 
@@ -148,12 +148,12 @@ def test_two_sweepers_at_once_warn_and_breach_each_deadline_once(cast: Any,
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not errors
+    assert not errors and len(results) == 8
     assert sum(r.breached for r in results) == 12
     assert sum(r.warned for r in results) == 12
     assert len(notices("breach")) == 12 * 3  # mia, max, cpo for each

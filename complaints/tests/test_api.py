@@ -300,3 +300,39 @@ def test_a_deactivated_key_is_refused_at_once(cast: Any) -> None:
     key.active = False
     key.save()
     assert client.get("/api/v1/complaints").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_two_staff_acting_at_once_one_wins_and_the_other_gets_409(cast: Any) -> None:
+    import threading
+
+    from django.db import connection
+
+    number = create(cast.client("agent")).json()["number"]
+    barrier = threading.Barrier(2)
+    answers: dict[str, Any] = {}
+
+    def worker(name: str, action: str, fields: dict[str, Any]) -> None:
+        client = cast.client(name)
+        barrier.wait()
+        try:
+            answers[name] = act(client, number, action, 1, **fields)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=("agent", "note", {"text": "called back"})),
+               threading.Thread(target=worker, args=("mia", "accept", {}))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = sorted(r.status_code for r in answers.values())
+    assert statuses == [200, 409]
+    loser = next(r for r in answers.values() if r.status_code == 409)
+    assert "version" in errors_of(loser)
+    complaint = Complaint.objects.get(number=number)
+    assert complaint.version == 2 and complaint.events.count() == 2  # register + the winner
+    winner = next(n for n, r in answers.items() if r.status_code == 200)
+    expected = {"agent": "note", "mia": "accept"}[winner]
+    assert complaint.events.order_by("seq").last().type == expected
