@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install messages chromium dovecot run serve test lint format bench clean
+.PHONY: install messages chromium dovecot services run serve test lint format bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,11 @@ messages: $(STAMP)
 
 install: $(STAMP) build/static/vendor/.copied messages
 
-# The browser test drives Debian's Chromium; Playwright never downloads a browser.
+# The browser test drives Debian's Chromium (with a CJK font for the screenshots); Playwright
+# never downloads a browser.
 chromium:
-	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	test -x /usr/bin/chromium -a -d /usr/share/fonts/truetype/wqy || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
 
 # The mail tests start Debian's dovecot on a loopback port with a throwaway config (never as a service).
 dovecot:
@@ -47,11 +49,16 @@ run: install
 	$(VENV)/bin/gunicorn tousu.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --graceful-timeout 5
 
-test: install chromium dovecot
+# PostgreSQL and Redis for the production-profile pass: Debian's packages, started on loopback by
+# tools/services.sh (throwaway data under var/services), never as system services.
+services:
+	tools/services.sh install
+
+test: install chromium dovecot services
 	$(PY) -m ruff check .
 	$(PY) -m mypy .
 	$(PY) manage.py makemigrations --check --dry-run -v1
-	$(PY) -m pytest -n 2 -q
+	tools/test.sh
 
 lint: install
 	$(PY) -m ruff check .

@@ -18,6 +18,7 @@ SCRIPTS: list[tuple[str, list[str], int]] = [
     ("clocks.py", ["--figures"], 600),
     ("triage.py", ["--figures"], 600),
     ("pages.py", [], 1200),
+    ("load.py", [], 900), ("peer.py", [], 1800),  # issue #9: sustained load; django-helpdesk
 ]
 
 

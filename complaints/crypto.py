@@ -1,24 +1,59 @@
 """Encryption at rest for customer identifiers (Fernet: AES-128-CBC + HMAC-SHA256).
 
 Keys come from TOUSU_FIELD_KEYS, newest first; older keys still decrypt, so keys rotate without a
-migration. With no key configured, one is derived from SECRET_KEY (embedded default)."""
+migration: `manage.py rotate_field_keys` re-encrypts every field in ENCRYPTED_FIELDS with the
+newest key, after which the older keys can be removed. With no key configured, one is derived
+from SECRET_KEY (embedded default); once keys are configured the derived key still decrypts (last,
+never encrypts), so an installation that starts configuring keys does not lose what it stored
+before — rotation moves those values to the newest key too."""
 
 import base64
 import hashlib
 import hmac
 from functools import cache
+from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+# Every encrypted column, as (app label, model, field): what key rotation re-encrypts.
+ENCRYPTED_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("complaints", "Customer", "id_number_enc"),
+)
+
+
+def _derived_key() -> str:
+    derived = hashlib.sha256(f"tousu-field-key:{settings.SECRET_KEY}".encode()).digest()
+    return base64.urlsafe_b64encode(derived).decode()
 
 
 @cache
 def _fernet() -> MultiFernet:
     keys = list(settings.TOUSU_FIELD_KEYS)
-    if not keys:
-        derived = hashlib.sha256(f"tousu-field-key:{settings.SECRET_KEY}".encode()).digest()
-        keys = [base64.urlsafe_b64encode(derived).decode()]
+    derived = _derived_key()
+    if derived not in keys:
+        keys.append(derived)
     return MultiFernet([Fernet(key) for key in keys])
+
+
+@cache
+def _newest() -> Fernet:
+    keys = list(settings.TOUSU_FIELD_KEYS) or [_derived_key()]
+    return Fernet(keys[0])
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"TOUSU_FIELD_KEYS", "SECRET_KEY"}:
+        reset_keys()
+
+
+def reset_keys() -> None:
+    """Read the keys from the settings again (after a change of TOUSU_FIELD_KEYS)."""
+    _fernet.cache_clear()
+    _newest.cache_clear()
 
 
 def encrypt(value: str) -> str:
@@ -27,6 +62,22 @@ def encrypt(value: str) -> str:
 
 def decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode() if token else ""
+
+
+def is_current(token: str) -> bool:
+    """Whether the token is encrypted with the newest key (an empty value always is)."""
+    if not token:
+        return True
+    try:
+        _newest().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def reencrypt(token: str) -> str:
+    """The same value encrypted with the newest key (raises InvalidToken if no key opens it)."""
+    return _fernet().rotate(token.encode()).decode() if token else ""
 
 
 def lookup_hash(value: str) -> str:

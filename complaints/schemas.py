@@ -23,8 +23,27 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _no_nul(value: object) -> object:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    if isinstance(value, list | tuple | set):
+        for item in value:
+            _no_nul(item)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _refuse_nul(cls, value: object) -> object:
+        """A NUL character is never meant, and PostgreSQL cannot store one (a 500 otherwise)."""
+        return _no_nul(value)
 
 
 class CustomerIn(Strict):

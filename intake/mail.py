@@ -206,10 +206,17 @@ def parse(raw: bytes) -> ParsedMail:
         date = None
     refs = [header_text(headers.get(h)) for h in ("in-reply-to", "references")]
     return ParsedMail(
-        message_id=header_text(headers.get("message-id")), sender_name=name.strip()[:200],
-        sender=address.strip()[:254], subject=subject[:1000], text=body, date=date,
-        refs=[r for r in refs if r], attachments=attachments,
+        message_id=_clean(header_text(headers.get("message-id"))),
+        sender_name=_clean(name).strip()[:200], sender=_clean(address).strip()[:254],
+        subject=_clean(subject)[:1000], text=_clean(body), date=date,
+        refs=[_clean(r) for r in refs if r],
+        attachments=[(_clean(n), data) for n, data in attachments],
     )
+
+
+def _clean(text: str) -> str:
+    """Without NUL characters: never meant in mail text, and PostgreSQL cannot store them."""
+    return text.replace("\x00", "")
 
 
 def received_time(date: dt.datetime | None, fallback: dt.datetime | None) -> dt.datetime:

@@ -109,7 +109,7 @@ def read_rows(name: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
             if missing:
                 raise FileError(f"missing columns: {', '.join(missing)} (found: {', '.join(row)})")
             continue
-        cells = [c.strip() for c in row]
+        cells = [c.replace("\x00", "").strip() for c in row]  # PostgreSQL cannot store NUL
         if any(cells):
             yield number, dict(zip(header, cells, strict=False))
     if header is None:

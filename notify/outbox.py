@@ -70,6 +70,13 @@ _ENQUEUED = frozenset({"complaint_id", "user_id", "subscription_id", "kind", "ch
 
 
 def kick() -> None:
+    """After a commit that wrote notifications: start their delivery. In-process runner in the
+    embedded default; a Celery task in the production profile (TOUSU_TASKS=celery)."""
+    if tasks_mode() == "celery":
+        from tousu.tasks import enqueue_delivery
+
+        enqueue_delivery()
+        return
     from notify import runner
 
     runner.kick()

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from org.importer import import_units, read_rows
+from org.importer import FileError, ImportResult, RowError, import_units, read_rows
 from org.models import ApiKey, OrgUnit, RoleGrant, RoutingRule, Subscription
 
 
@@ -35,7 +35,10 @@ class OrgUnitAdmin(admin.ModelAdmin):
         errors = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = import_units(read_rows(upload.name, upload.read()))
+            try:
+                result = import_units(read_rows(upload.name, upload.read()))
+            except FileError as exc:
+                result = ImportResult(errors=[RowError(1, "file", str(exc))])
             if not result.errors:
                 messages.success(request, f"{result.created} created, {result.updated} updated")
                 return redirect("admin:org_orgunit_changelist")

@@ -31,19 +31,34 @@ class ImportResult:
     errors: list[RowError] | None = None
 
 
+class FileError(ValueError):
+    """The upload is not a readable CSV or XLSX file (nothing was written)."""
+
+
 def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
-    """Rows as dicts of the four columns, from a .csv (UTF-8, BOM allowed) or .xlsx file."""
+    """Rows as dicts of the four columns, from a .csv (UTF-8, BOM allowed, else GB18030 as Excel
+    in China writes it) or .xlsx file; FileError when it is neither."""
     if Path(name).suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        if sheet is None:
-            return []
-        values = [["" if v is None else str(v).strip() for v in row]
-                  for row in sheet.iter_rows(values_only=True)]
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+            if sheet is None:
+                return []
+            values = [["" if v is None else str(v).replace("\x00", "").strip() for v in row]
+                      for row in sheet.iter_rows(values_only=True)]
+        except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+            raise FileError(f"not a readable .xlsx file: {exc}") from exc
     else:
-        values = [[v.strip() for v in row]
-                  for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))]
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030", errors="replace")
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""))
+            values = [[v.replace("\x00", "").strip() for v in row] for row in reader]
+        except csv.Error as exc:
+            raise FileError(f"not a readable CSV file: {exc}") from exc
     if not values:
         return []
     header = [h.lower() for h in values[0]]
@@ -68,13 +83,19 @@ def validate(rows: list[dict[str, str]]) -> list[RowError]:
             errors.append(RowError(number, "kind", f"must be one of {', '.join(sorted(kinds))}"))
         if len(code) > 32:
             errors.append(RowError(number, "code", "at most 32 characters"))
-    parents = {row.get("code", ""): row.get("parent", "") for row in rows}
+        if len(row.get("name", "")) > 200:
+            errors.append(RowError(number, "name", "at most 200 characters"))
+    # The tree after the import: the bank's units as they are, moved as the file says (a unit
+    # moved under its own descendant is a cycle too).
+    parents = {code: parent or "" for code, parent in
+               OrgUnit.objects.values_list("code", "parent__code")}
+    parents.update({row.get("code", ""): row.get("parent", "") for row in rows})
     for number, row in enumerate(rows, start=2):
         parent = row.get("parent", "")
         if parent and parent not in in_file and parent not in existing:
             errors.append(RowError(number, "parent", f"no unit {parent!r} in the file or the bank"))
         seen, cursor = {row.get("code", "")}, parent
-        while cursor in parents:
+        while cursor and cursor in parents:
             if cursor in seen:
                 errors.append(RowError(number, "parent", "the parents form a cycle"))
                 break

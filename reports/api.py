@@ -11,6 +11,8 @@ from pydantic import ConfigDict, Field
 from complaints.api import ERRORS
 from complaints.errors import ActionError
 from org.access import Principal
+from privacy.actions import log_access
+from privacy.models import AccessKind
 from reports.choices import DIMS, MEASURES, Period
 from reports.selectors import REPORTS, run_report
 from reports.tables import Params
@@ -92,6 +94,10 @@ def get_report(request: HttpRequest, name: str, q: Query[ReportQuery]) -> Any:
     branch assessment, over the caller's scope; `format=xlsx` for a workbook."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
     report = run_report(principal, name, params_of(q))
+    # Every report that leaves through the API is an export: who took what, in which format.
+    log_access(principal, AccessKind.REPORT_EXPORT, channel="api", target=name,
+               detail={"format": q.format,
+                       "query": q.model_dump(mode="json", by_alias=True, exclude_defaults=True)})
     if q.format == "xlsx":
         period = report.window.label if report.window else ""
         response = HttpResponse(workbook(report), content_type=XLSX)

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -64,6 +66,22 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 def on_media_type(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error(request, 415, "Send JSON", [("Content-Type", "must be application/json")],
                  "unsupported_media_type")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Reading a form body that is not one (multipart without a boundary) for the session's CSRF
+    # check raised past ninja: Django answered with its HTML 400 page, not the error shape.
+    return error(request, 400, "The request body could not be read",
+                 [("body", "malformed multipart body")], "invalid_body")
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Input the database refuses to store or compare (PostgreSQL: a NUL character in a path or
+    # query parameter) is the client's error, not a 500; the statement's transaction rolled back.
+    return error(request, 400, "The request has a value the database cannot take",
+                 [("request", "invalid characters")], "invalid_value")
 
 
 @api.exception_handler(RequestDataTooBig)

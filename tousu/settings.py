@@ -7,6 +7,9 @@ console for email and SMS: what `make run` serves.
 import os
 from pathlib import Path
 
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
+
 from tousu.envconf import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -14,10 +17,20 @@ VAR_DIR = Path(env_str("TOUSU_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# The production profile: HTTPS only (secure cookies, SSL redirect, HSTS) and JSON logs; it
+# refuses to start with DEBUG on or without a real SECRET_KEY. See README, "Production profile".
+TOUSU_PRODUCTION = env_bool("TOUSU_PRODUCTION", False)
 # The embedded default generates no secret: it must be stable across restarts for sessions, so a
 # development-only value is used unless SECRET_KEY is set (production must set it).
-SECRET_KEY = env_str("SECRET_KEY", "tousu-embedded-default-not-for-production")
+_EMBEDDED_SECRET_KEY = "tousu-embedded-default-not-for-production"  # noqa: S105 (not a secret)
+SECRET_KEY = env_str("SECRET_KEY", _EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+if TOUSU_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("TOUSU_PRODUCTION: DEBUG must be off")
+if TOUSU_PRODUCTION and (SECRET_KEY == _EMBEDDED_SECRET_KEY or len(set(SECRET_KEY)) < 5
+                         or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured("TOUSU_PRODUCTION: set SECRET_KEY to 50 or more random characters "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(50))')")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,10 +53,15 @@ INSTALLED_APPS = [
     "intake",
     "portal",
     "demo",
+    "ops",
+    "privacy",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /metrics, answered before host checks and the SSL redirect (ops/middleware).
+    "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ops.csp.CSPMiddleware",  # django-csp's, with the policy string built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +73,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# django-prometheus's per-request metrics (latency by view, responses by status): off unless
+# asked for, since they cost ~0.2 ms a request (measured) on the intake path; a load balancer's
+# or gunicorn's own request metrics are the cheaper source. /metrics works either way.
+TOUSU_REQUEST_METRICS = env_bool("TOUSU_REQUEST_METRICS", False)
+if TOUSU_REQUEST_METRICS:
+    MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+                  "django_prometheus.middleware.PrometheusAfterMiddleware"]
 
 ROOT_URLCONF = "tousu.urls"
 WSGI_APPLICATION = "tousu.wsgi.application"
@@ -128,19 +153,62 @@ STORAGES = {
 }
 # Evidence arrives base64-encoded in JSON: 10 MiB of file is about 13.4 MiB of body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
-MEDIA_ROOT = VAR_DIR / "media"
+# Evidence files: a directory every web server and worker shares (a mounted volume when scaled
+# out); TOUSU_MEDIA_ROOT moves it.
+MEDIA_ROOT = Path(env_str("TOUSU_MEDIA_ROOT", str(VAR_DIR / "media")))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
-# The embedded default serves plain HTTP on loopback; production sets this to true.
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+# The embedded default serves plain HTTP on loopback; the production profile serves HTTPS only.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", TOUSU_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Complaint numbers are in URLs: never send them to another site.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Off where a proxy in front already redirects HTTP; /healthz and /metrics never redirect.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", TOUSU_PRODUCTION)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients):
+# opt-in, since trusting the header without such a proxy lets anyone claim HTTPS.
+if env_bool("TOUSU_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if TOUSU_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise to browsers that is slow to take back: only on request.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+# Content-Security-Policy (django-csp 4): this origin only. Inline <script> and <style> blocks
+# carry the per-request nonce (`nonce="{{ request.csp_nonce }}"`); style attributes are allowed
+# (they cannot run code, and images and connections are limited to this origin anyway).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tousu@localhost")
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): the bank's relay.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 # Tousu's own settings.
 TOUSU_RULE_PACK = env_str("TOUSU_RULE_PACK", "cn")
@@ -184,11 +252,67 @@ TOUSU_SMS_GATEWAY_URL = env_str("TOUSU_SMS_GATEWAY_URL", "")
 TOUSU_SMS_GATEWAY_SECRET = env_str("TOUSU_SMS_GATEWAY_SECRET", "")
 # Evidence is scanned by clamd when this is set: "tcp://host:3310" or "unix:///run/clamd.ctl".
 TOUSU_CLAMD = env_str("TOUSU_CLAMD", "")
+# Retention (privacy/, `manage.py purge_expired`). Complaint materials are kept at least 3 years
+# after closure (PBOC Art. 44; see shared/REGULATION.md) — less is refused; then the customer's
+# personal data is anonymised and the complaint kept for statistics. The other periods are the
+# bank's choice.
+TOUSU_RETENTION_COMPLAINT_YEARS = env_int("TOUSU_RETENTION_COMPLAINT_YEARS", 3)
+TOUSU_RETENTION_NOTIFICATION_DAYS = env_int("TOUSU_RETENTION_NOTIFICATION_DAYS", 180)
+TOUSU_RETENTION_QUARANTINE_DAYS = env_int("TOUSU_RETENTION_QUARANTINE_DAYS", 3 * 366)
+TOUSU_RETENTION_PORTAL_CODE_DAYS = env_int("TOUSU_RETENTION_PORTAL_CODE_DAYS", 7)
+TOUSU_RETENTION_LOGIN_LOG_DAYS = env_int("TOUSU_RETENTION_LOGIN_LOG_DAYS", 365)
+TOUSU_RETENTION_ACCESS_LOG_YEARS = env_int("TOUSU_RETENTION_ACCESS_LOG_YEARS", 5)
 
+# The production profile's background work (TOUSU_TASKS=celery): Redis is the broker; beat's
+# schedule is tousu/beat.py's JOBS (tousu/celery.py). Empty: no Redis (the embedded default).
+REDIS_URL = env_str("REDIS_URL", "")
+if TOUSU_TASKS == "celery" and not REDIS_URL:
+    raise ImproperlyConfigured("TOUSU_TASKS=celery needs REDIS_URL (redis://host:6379/0)")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TIMEZONE = TIME_ZONE  # beat's daily jobs run at local time, as beat.JOBS says
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # tasks report through the database, not a result backend
+# A task is acknowledged once done, and given back when its worker dies, so a crash mid-task
+# reruns it (every task is idempotent); each worker process reserves one task at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("TOUSU_TASK_SOFT_TIME_LIMIT_S", 240)
+CELERY_TASK_TIME_LIMIT = env_int("TOUSU_TASK_TIME_LIMIT_S", 300)
+# An unacknowledged task goes back to the queue after this long: above the longest task's
+# time limit (model training), or Redis would hand a running task to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "tousu"
+# Long jobs on their own queue, so a worker can be given to them alone (README, "Scaling out").
+CELERY_TASK_ROUTES = {"tousu.tasks.train_triage": {"queue": "bulk"},
+                      "tousu.tasks.rebuild_rollups": {"queue": "bulk"}}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING below applies in workers too
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The worker heartbeat (a periodic task) that /healthz reads in TOUSU_TASKS=celery.
+TOUSU_HEARTBEAT_S = env_int("TOUSU_HEARTBEAT_S", 30)
+TOUSU_HEARTBEAT_MAX_AGE_S = env_int("TOUSU_HEARTBEAT_MAX_AGE_S", 3 * TOUSU_HEARTBEAT_S)
+# /metrics answers a request bearing `Authorization: Bearer <token>` when this is set, and one
+# from loopback that came through no proxy unless TOUSU_METRICS_ALLOW_LOOPBACK is false.
+TOUSU_METRICS_TOKEN = env_str("TOUSU_METRICS_TOKEN", "")
+TOUSU_METRICS_ALLOW_LOOPBACK = env_bool("TOUSU_METRICS_ALLOW_LOOPBACK", True)
+
+# Logs: plain text by default, one JSON object a line in production (TOUSU_LOG_FORMAT=json);
+# customer identifiers are masked in every record either way (ops/logs.py).
+TOUSU_LOG_FORMAT = env_str("TOUSU_LOG_FORMAT", "json" if TOUSU_PRODUCTION else "plain")
+if TOUSU_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"TOUSU_LOG_FORMAT must be plain or json, got {TOUSU_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_pii": {"()": "ops.logs.MaskPII"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"],
+                             "formatter": TOUSU_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

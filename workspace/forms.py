@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, Any] = {
     "reveal_customer": _("Customer details revealed"),
     "return_unclaimed": _("Work order returned unclaimed"),
     "rule_validity": _("Rule on validity"), "tag_root_cause": _("Tag the root cause"),
+    "classify": _("Classification decided"),
 }
 
 FIELD_LABELS: dict[str, Any] = {

@@ -11,6 +11,8 @@ urlpatterns = [
     path("complaints/<str:number>/", views.complaint_detail, name="complaint_detail"),
     path("complaints/<str:number>/actions/<str:action>/", views.complaint_action,
          name="complaint_action"),
+    path("complaints/<str:number>/suggestions/<str:head>/", views.decide, name="decide"),
+    path("complaints/<str:number>/similar/", views.similar, name="similar"),
     path("complaints/<str:number>/reveal/", views.reveal, name="reveal"),
     path("complaints/<str:number>/evidence/<int:pk>/", views.evidence, name="evidence"),
     path("major/", views.major_board, name="major_board"),

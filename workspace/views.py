@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from clocks import selectors as clock_reads
@@ -25,11 +26,16 @@ from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
 from complaints.choices import Channel, Severity, State
 from complaints.errors import ActionError, Conflict, NotFound
-from complaints.lifecycle import END, OPEN
+from complaints.lifecycle import END, OPEN, STAFF
 from complaints.models import Complaint, Survey
 from complaints.selectors import access_complaint, allowed_actions, filter_complaints
 from org.access import Principal, staff_principal, unit_by_code
+from triage.actions import decide_suggestion
+from triage.codes import DIMENSIONS
+from triage.models import SuggestionStatus
 from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
+from triage.service import triage_out
+from triage.similar import similar_cases
 from workspace.actions import reveal_customer
 from workspace.forms import ACTION_LABELS, ActionForm, action_form, bilingual
 from workspace.search import search
@@ -167,6 +173,39 @@ def _detail_context(principal: Principal, complaint: Complaint,
         "contacts": complaint.contacts.order_by("at"),
         "visits": complaint.visits.order_by("proposed_at"),
         "may_reveal": bool(principal.roles_on(complaint.unit.path) - {"auditor"}),
+        "triage": _triage_panel(principal, complaint),
+    }
+
+
+DIMENSION_LABELS = {"business": _lazy("Business category"), "cause": _lazy("Cause"),
+                    "channel": _lazy("Channel")}
+
+
+def _triage_panel(principal: Principal, complaint: Complaint) -> dict[str, Any]:
+    """What triage suggested, for the page: each classifier's top options with their
+    confidence, and the choices staff may override with (the options, then every installation
+    code of the dimension). Who may decide is checked again by `decide_suggestion`."""
+    found = triage_out(complaint)
+    codes = []
+    for s in found.codes:
+        choices = [(f"label:{o.label}", bilingual(o.name or o.label)
+                    + (f" ({o.code})" if o.code else "")) for o in s.options]
+        choices += [(f"code:{code}", f"{code} {bilingual(name)}")
+                    for code, name in DIMENSIONS.get(s.dimension, {}).items()]
+        codes.append({
+            "s": s, "title": DIMENSION_LABELS.get(s.dimension, s.head),
+            "status": bilingual(SuggestionStatus(s.status).label)
+            if s.status in SuggestionStatus.values else s.status,
+            "options": [{"o": o, "percent": round(o.confidence * 100)} for o in s.options],
+            "choices": choices, "pending": s.status == SuggestionStatus.PENDING,
+        })
+    return {
+        "codes": codes, "duplicates": found.duplicates, "pii": found.pii,
+        "classification": [(dimension, DIMENSION_LABELS.get(dimension, dimension), code,
+                            bilingual(DIMENSIONS.get(dimension, {}).get(code, "")))
+                           for dimension, code in complaint.codes.items()],
+        "may_decide": complaint.state in OPEN and principal.api_key_id is None
+        and bool(principal.roles_on(complaint.unit.path) & STAFF),
     }
 
 
@@ -213,6 +252,43 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
     context = _detail_context(principal, _get(principal, number), bound=form)
     context.update({"stale": stale, "failed": action})
     return render(request, "workspace/complaint_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, number: str, head: str) -> HttpResponse:
+    """Accept a triage suggestion (no choice sent) or override it with a chosen label or code,
+    through `triage.actions.decide_suggestion`, which checks scope, role, state and version and
+    writes the `classify` event."""
+    principal = _principal(request)
+    _get(principal, number)
+    choice = "" if request.POST.get("accept") else request.POST.get("choice", "")
+    kind, _sep, value = choice.partition(":")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    try:
+        decide_suggestion(principal, number, version=version, head=head[:32],
+                          label=value[:200] if kind == "label" else "",
+                          code=value[:16] if kind == "code" else "")
+    except ActionError as exc:
+        context = _detail_context(principal, _get(principal, number))
+        context.update({"stale": isinstance(exc, Conflict) and exc.code == "stale_version",
+                        "triage_error": "; ".join(m for _f, m in exc.errors) or exc.detail})
+        return render(request, "workspace/complaint_detail.html", context, status=exc.status)
+    messages.success(request, _("Classification saved."))
+    return redirect("workspace:complaint_detail", number=number)
+
+
+@login_required
+def similar(request: HttpRequest, number: str) -> HttpResponse:
+    """Similar resolved cases in the user's scope (loaded into the complaint page on demand:
+    the first lookup of a process builds its index)."""
+    principal = _principal(request)
+    complaint = _get(principal, number)
+    return render(request, "workspace/_similar.html",
+                  {"cases": similar_cases(principal, complaint)})
 
 
 @login_required

@@ -76,11 +76,11 @@ def _install() -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         install = ["apt-get", "install", "-y", "-qq", "dovecot-imapd"]
         # Fixed argument lists, no user input: the Debian package the mail tests need.
-        if subprocess.run(install, env=env, capture_output=True, check=False,  # noqa: S603
+        if subprocess.run(install, env=env, capture_output=True, check=False,
                           timeout=600).returncode:
             subprocess.run(["apt-get", "update", "-qq"], env=env,  # noqa: S607
                            capture_output=True, check=False, timeout=600)
-            subprocess.run(install, env=env, capture_output=True, check=False,  # noqa: S603
+            subprocess.run(install, env=env, capture_output=True, check=False,
                            timeout=600)
 
 
@@ -126,7 +126,7 @@ def dovecot() -> Iterator[dict[str, Any]]:
     conf = root / "dovecot.conf"
     conf.write_text(CONFIG.format(root=root, port=port, uid=uid, gid=gid, users=users,
                                   chroot=chroot, password=PASSWORD))
-    proc = subprocess.Popen([str(DOVECOT), "-F", "-c", str(conf)],  # noqa: S603 (our config)
+    proc = subprocess.Popen([str(DOVECOT), "-F", "-c", str(conf)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:

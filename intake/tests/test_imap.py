@@ -60,7 +60,7 @@ def test_a_fetch_killed_between_commit_and_flag_leaves_exactly_one_complaint(
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_TASKS": "manual",
            "DATABASE_URL": database_url(connection.settings_dict)}
-    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,  # noqa: S603
+    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                             capture_output=True, timeout=120, check=False)
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert Complaint.objects.count() == 1  # committed before the kill

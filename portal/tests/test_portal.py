@@ -49,7 +49,7 @@ def test_tracking_answers_the_same_whether_or_not_the_number_exists(cast: Any) -
     client = Client()
     known = client.post("/portal/track/", {"number": number}).content.decode()
     unknown = client.post("/portal/track/", {"number": "TS-20000101-999999"}).content.decode()
-    strip = re.compile(r'value="[^"]*"')
+    strip = re.compile(r'(value|nonce)="[^"]*"')  # the CSP nonce is fresh per response
     assert strip.sub("", known) == strip.sub("", unknown)
     assert client.post("/portal/verify/", {"number": number, "code": "000000"}).status_code in (
         400, 302)
@@ -82,3 +82,31 @@ def test_staff_notes_are_not_shown_and_the_customer_can_withdraw(cast: Any) -> N
     response = client.post(f"/portal/c/{number}/withdraw/", {"withdraw-reason": "已自行解决"})
     assert response.status_code == 302
     assert Complaint.objects.get(number=number).state == "withdrawn"
+
+
+def test_the_portal_speaks_chinese_whatever_the_browser_asks_for(cast: Any) -> None:
+    client = Client(headers={"accept-language": "en-US,en;q=0.9"})
+    page = client.get("/portal/")
+    assert page["Content-Language"] == "zh-hans"
+    assert 'lang="zh-Hans"' in page.content.decode() and "投诉" in page.content.decode()
+    number = _file(client)
+    status = client.get(f"/portal/c/{number}/").content.decode()
+    assert 'lang="zh-Hans"' in status and "What has happened" not in status
+
+
+def test_english_comes_from_the_language_switch_and_stays(cast: Any) -> None:
+    client = Client(headers={"accept-language": "zh-CN,zh;q=0.9"})
+    client.post("/i18n/setlang/", {"language": "en", "next": "/portal/"})
+    page = client.get("/portal/")
+    assert page["Content-Language"] == "en" and 'lang="en"' in page.content.decode()
+    number = _file(client)
+    status = client.get(f"/portal/c/{number}/").content.decode()
+    assert "What has happened" in status
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/portal/"})
+    assert 'lang="zh-Hans"' in client.get("/portal/").content.decode()
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(cast: Any) -> None:
+    client = Client(headers={"accept-language": "en"})
+    client.cookies["django_language"] = "xx-bogus"
+    assert 'lang="zh-Hans"' in client.get("/portal/").content.decode()

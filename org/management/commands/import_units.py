@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from org.importer import import_units, read_rows
+from org.importer import FileError, import_units, read_rows
 
 
 class Command(BaseCommand):
@@ -16,7 +16,10 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No file {path}")
-        result = import_units(read_rows(path.name, path.read_bytes()))
+        try:
+            result = import_units(read_rows(path.name, path.read_bytes()))
+        except FileError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
         if result.errors:
             for error in result.errors:
                 self.stdout.write(str(error))

@@ -1,0 +1,60 @@
+"""Logs: customer identifiers are masked in every record (message, arguments, traceback,
+extra fields), and TOUSU_LOG_FORMAT=json writes one JSON object a line."""
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ops.logs import JsonFormatter, MaskPII
+
+ROOT = Path(__file__).resolve().parents[2]
+ID_NUMBER = "11010519491231002X"
+PHONE = "13812345678"
+
+
+def _json_logger() -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskPII())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("ops.tests.masked")
+    logger.handlers, logger.propagate = [handler], False
+    return logger, stream
+
+
+def test_an_id_number_and_a_phone_come_out_masked_in_json() -> None:
+    logger, stream = _json_logger()
+    logger.warning("customer %s called from %s", ID_NUMBER, int(PHONE),
+                   extra={"contact": f"mail a.customer@example.com or {PHONE}"})
+    record = json.loads(stream.getvalue())
+    assert record["message"] == "customer 110105********002X called from 138****5678"
+    assert record["contact"] == "mail a***@example.com or 138****5678"
+    assert (record["level"], record["logger"]) == ("WARNING", "ops.tests.masked")
+    assert ID_NUMBER not in stream.getvalue() and PHONE not in stream.getvalue()
+
+
+def test_a_traceback_is_masked_too() -> None:
+    logger, stream = _json_logger()
+    try:
+        raise ValueError(f"no customer with phone {PHONE}")
+    except ValueError:
+        logger.exception("lookup failed")
+    record = json.loads(stream.getvalue())
+    assert "ValueError: no customer with phone 138****5678" in record["exc_info"]
+    assert PHONE not in stream.getvalue()
+
+
+def test_the_settings_write_masked_json_logs_in_production_format() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_LOG_FORMAT": "json",
+           "PYTHONPATH": str(ROOT)}
+    code = ("import django, logging; django.setup(); "
+            f"logging.getLogger('complaints').info('registered for %s', '{ID_NUMBER}')")
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    record = json.loads(done.stderr.strip().splitlines()[-1])
+    assert record["message"] == "registered for 110105********002X"
+    assert record["logger"] == "complaints"

@@ -1,0 +1,49 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from org.access import Principal
+from privacy.actions import log_access
+from privacy.export import customer_data, find_customer
+from privacy.models import AccessKind
+
+
+class Command(BaseCommand):
+    help = ("Export everything held about one customer as JSON (a subject-access request). "
+            "The export is recorded in the access log with who asked for it and why.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("ref", help="a tracking number (TS-…), an ID number or a customer id")
+        parser.add_argument("--by", choices=["auto", "number", "id-number", "customer"],
+                            default="auto", help="how to read REF (default: by its shape)")
+        parser.add_argument("--operator", required=True,
+                            help="username of the staff member handling the request")
+        parser.add_argument("--reason", required=True, help="e.g. the request's reference")
+        parser.add_argument("--output", help="write the JSON here instead of standard output")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=options["operator"],
+                                               is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active staff member {options['operator']!r}")
+        customer = find_customer(options["ref"], options["by"])
+        if customer is None:
+            raise CommandError("no customer matches that reference")
+        data = customer_data(customer)
+        data["exported_at"] = timezone.now().isoformat()
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        numbers = [c["number"] for c in data["complaints"]]
+        log_access(Principal(label=f"staff:{user.get_username()}", user_id=user.pk),
+                   AccessKind.SUBJECT_ACCESS_EXPORT, channel="cli",
+                   target=f"customer:{customer.pk}",
+                   detail={"reason": options["reason"][:500], "complaints": numbers,
+                           "output": options["output"] or "stdout"})
+        if options["output"]:
+            Path(options["output"]).write_text(text + "\n", encoding="utf-8")
+            self.stderr.write(f"Wrote {len(numbers)} complaint(s) to {options['output']}")
+        else:
+            self.stdout.write(text)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole suite, twice: on the embedded default (SQLite) and on PostgreSQL, with a real Redis
+# for the Celery tests; the servers are throwaway (tools/services.sh) and stopped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+trap 'tools/services.sh stop' EXIT
+eval "export $(tools/services.sh start | tr '\n' ' ')"
+pg_url=$DATABASE_URL
+unset DATABASE_URL
+
+echo "== SQLite (embedded default)"
+$PY -m pytest -n 2 -q "$@"
+echo "== PostgreSQL (production profile)"
+# The browser test exercises templates, not the database: it runs in the SQLite pass only.
+DATABASE_URL=$pg_url $PY -m pytest -n 2 -q --ignore=portal/tests/test_browser.py "$@"
