@@ -91,7 +91,11 @@ def evaluate(directory: Path | None = None, seed: int = SEED,
     train_issues = [e for e in corpus.issues if data.text_key(e.text) not in test_keys]
     test_issues = [e for e in corpus.issues if data.text_key(e.text) in test_keys]
     zh_train, zh_test = split(corpus.zh_all, seed=seed)
-    model = train([*english_heads(train_products, train_issues, corpus.descriptions),
+    # The structured fields of the held-out complaints are no training text either.
+    descriptions = corpus.descriptions
+    if corpus.directory is not None:
+        descriptions = data.product_descriptions(corpus.directory, frozenset(test_keys))
+    model = train([*english_heads(train_products, train_issues, descriptions),
                      HeadData("zh_cause", "zh", [e.text for e in zh_train],
                               [e.label for e in zh_train])])
     report["train_s"] = round(time.perf_counter() - started, 1)
@@ -99,7 +103,8 @@ def evaluate(directory: Path | None = None, seed: int = SEED,
     dims["cfpb_product"] = {
         "data": f"cfpb/*.csv narratives ({len(corpus.products)} after deduplication on Complaint "
                 f"ID and text), products mapped to the current taxonomy; trained on "
-                f"{len(train_products)} + {len(corpus.descriptions)} product descriptions, "
+                f"{len(train_products)} + {len(descriptions)} product descriptions (none from a "
+                f"held-out complaint), "
                 f"measured on the stratified {HOLDOUT:.0%} held out",
         **_measure(model, "cfpb_product", test_products),
     }

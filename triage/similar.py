@@ -16,7 +16,7 @@ from complaints.choices import State
 from complaints.models import Complaint, Resolution
 from complaints.selectors import visible_complaints
 from org.access import Principal
-from triage.engine import NGRAMS, language_of
+from triage.engine import language_of
 from triage.features import CharTfidf
 from triage.pii import mask_text
 from triage.schemas import SimilarOut
@@ -24,6 +24,8 @@ from triage.schemas import SimilarOut
 CLOSED_LIMIT = 10_000
 TOP_TERMS = 200
 TOP_K = 5
+# Character n-grams per language for similarity (the classifiers' own features are in engine.py).
+NGRAMS = {"en": (2, 5), "zh": (1, 3)}
 _lock = threading.Lock()
 
 

@@ -1,6 +1,6 @@
 """Training the classifiers with scikit-learn.
 
-A head is a LinearSVC with balanced class weights over its language's character n-gram TF-IDF.
+A head is a LinearSVC with balanced class weights over its language's n-gram TF-IDF.
 On 2-fold cross-validated scores of the training data alone it gets per-class offsets that
 maximise macro-F1 (so rare classes are not drowned by frequent ones) and one temperature that
 turns its scores into calibrated probabilities (minimum log-loss). A held-out part never takes
@@ -20,7 +20,16 @@ from sklearn.svm import LinearSVC
 
 from triage import data
 from triage.data import Example
-from triage.engine import MAX_CHARS, NGRAMS, Head, LanguageModel, TriageModel, softmax
+from triage.engine import (
+    MAX_CHARS,
+    NGRAMS,
+    WORD_CHARS,
+    WORDS,
+    Head,
+    LanguageModel,
+    TriageModel,
+    softmax,
+)
 from triage.features import CharTfidf
 
 FOLDS = 2  # each fold trains on half: the cheapest honest cross-validation
@@ -140,7 +149,9 @@ def train(datasets: list[HeadData], *, info: dict[str, Any] | None = None) -> Tr
         mine = [ds for ds in datasets if ds.language == language]
         corpus = list(dict.fromkeys(t for ds in mine for t in (*ds.texts, *ds.extra_texts)))
         features = CharTfidf(ngram=NGRAMS.get(language, (1, 4)),
-                             max_chars=MAX_CHARS.get(language, 1500)).fit(corpus)
+                             max_chars=MAX_CHARS.get(language, 1500),
+                             words=WORDS.get(language, 0),
+                             word_chars=WORD_CHARS.get(language, 0)).fit(corpus)
         model = LanguageModel(language, features)
         for ds in mine:
             x = features.transform(ds.texts)
@@ -172,6 +183,7 @@ class Corpus:
     zh_train: list[Example]
     zh_dev: list[Example]
     descriptions: list[Example]  # product definitions and structured fields: training only
+    directory: Path | None = None  # where they were read (to leave a held-out part's rows out)
 
     @property
     def zh_all(self) -> list[Example]:
@@ -189,7 +201,7 @@ def load_corpus(directory: Path | None = None) -> Corpus:
         products=data.cfpb_products(files), issues=data.cfpb_issues(files),
         zh_train=data.zh_types(directory / data.ZH_TRAIN),
         zh_dev=data.zh_types(dev) if dev.is_file() else [],
-        descriptions=data.product_descriptions(directory),
+        descriptions=data.product_descriptions(directory), directory=directory,
     )
 
 

@@ -24,6 +24,22 @@ def test_features_match_scikit_learns_char_tfidf() -> None:
                                np.sort((b @ b.T).toarray().ravel()), atol=1e-5)
 
 
+def test_word_features_match_scikit_learns_word_tfidf() -> None:
+    texts = [*TEXTS, "", "don't 12 ab12 the card fee", "éclair über card"]
+    ours = CharTfidf(ngram=(0, 0), bits=24, min_df=1, words=2).fit(texts)
+    theirs = TfidfVectorizer(token_pattern=r"[a-z0-9\u00c0-\uffff]+", ngram_range=(1, 2),
+                             sublinear_tf=True).fit(texts)
+    a, b = ours.transform(texts), theirs.transform(texts)
+    assert a.shape[1] == b.shape[1]
+    np.testing.assert_allclose(np.sort((a @ a.T).toarray().ravel()),
+                               np.sort((b @ b.T).toarray().ravel()), atol=1e-5)
+    # Words do not run on from one text into the next, whatever the batch.
+    both = CharTfidf(ngram=(2, 4), bits=24, min_df=1, words=2, word_chars=50).fit(texts)
+    together = both.transform(texts).toarray()
+    alone = np.vstack([both.transform([t]).toarray() for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
 def test_unseen_and_empty_texts_give_empty_rows() -> None:
     features = CharTfidf(ngram=(1, 3)).fit(TEXTS)
     x = features.transform(["", "zzzz", "card"])
