@@ -30,6 +30,15 @@ def create(client: Client, key: str = "k-1", **overrides: Any) -> Any:
     return post(client, "/api/v1/complaints", complaint_body(**overrides), **headers)
 
 
+def without_clock(value: Any) -> Any:
+    """An answer without `remaining_s`, which counts down between two requests."""
+    if isinstance(value, dict):
+        return {k: without_clock(v) for k, v in value.items() if k != "remaining_s"}
+    if isinstance(value, list):
+        return [without_clock(v) for v in value]
+    return value
+
+
 def errors_of(response: Any) -> dict[str, str]:
     return {e["field"]: e["message"] for e in response.json()["errors"]}
 
@@ -52,7 +61,7 @@ def test_it_registers_a_complaint_and_commits_it_before_answering(key_client: Cl
 def test_the_same_key_twice_gives_one_complaint_and_the_same_body(key_client: Client) -> None:
     first, second = create(key_client, "same"), create(key_client, "same")
     assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json() == second.json()
+    assert without_clock(first.json()) == without_clock(second.json())
     assert Complaint.objects.count() == 1
 
 

@@ -173,9 +173,17 @@ def test_registration_pays_exactly_one_statement_for_the_rollups(
     cast: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     register(cast, customer=customer(1))  # warm caches
-    with CaptureQueriesContext(connection) as with_hook:
-        register(cast, customer=customer(2))
+
+    def fewest_queries(first: int) -> int:
+        # The fewest of two registrations: a per-process cache expiring (org/cache.py) between
+        # them must not count as the hook's cost.
+        counts = []
+        for n in (first, first + 1):
+            with CaptureQueriesContext(connection) as queries:
+                register(cast, customer=customer(n))
+            counts.append(len(queries.captured_queries))
+        return min(counts)
+
+    with_hook = fewest_queries(2)
     monkeypatch.setattr(rollups, "on_register", lambda complaint: None)
-    with CaptureQueriesContext(connection) as without_hook:
-        register(cast, customer=customer(3))
-    assert len(with_hook.captured_queries) - len(without_hook.captured_queries) == 1
+    assert with_hook - fewest_queries(4) == 1
