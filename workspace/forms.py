@@ -39,6 +39,8 @@ ACTION_LABELS: dict[str, Any] = {
     "return_unclaimed": _("Work order returned unclaimed"),
     "rule_validity": _("Rule on validity"), "tag_root_cause": _("Tag the root cause"),
     "classify": _("Classification decided"),
+    "letter_sent": _("Letter sent"), "letter_failed": _("Letter could not be sent"),
+    "anonymise": _("Personal data anonymised after retention"),
 }
 
 FIELD_LABELS: dict[str, Any] = {
