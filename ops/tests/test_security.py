@@ -21,7 +21,9 @@ _PROFILE = {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE
 
 
 def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    variables = {k: v for k, v in os.environ.items() if k not in _PROFILE}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is no production setting.
+    variables = {k: v for k, v in os.environ.items()
+                 if k not in _PROFILE and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     variables.update(TOUSU_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT), **env)
     return subprocess.run([sys.executable, "manage.py", *args], env=variables,
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)

@@ -327,10 +327,11 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
 
 
 def test_every_lifecycle_action_is_clicked_in_both_languages(
-        cast: Any, register: Callable[..., Any], live_server: Any, tmp_path: Path) -> None:
+        cast: Any, register: Callable[..., Any], live_server: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from complaints.lifecycle import INTEGRATION_ACTIONS, LIFECYCLE
 
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop
     SHOTS.mkdir(exist_ok=True)
     evidence = tmp_path / "receipt.txt"
     evidence.write_text("扣款凭证 2024-05-01 8000元", encoding="utf-8")
