@@ -11,7 +11,7 @@ pg_url=$DATABASE_URL
 unset DATABASE_URL
 
 echo "== SQLite (embedded default)"
-$PY -m pytest -n 2 -q "$@"
+$PY -m pytest -n 2 -q --durations=10 "$@"
 echo "== PostgreSQL (production profile)"
 # The browser test exercises templates, not the database: it runs in the SQLite pass only.
-DATABASE_URL=$pg_url $PY -m pytest -n 2 -q --ignore=portal/tests/test_browser.py "$@"
+DATABASE_URL=$pg_url $PY -m pytest -n 2 -q --durations=10 --ignore=portal/tests/test_browser.py "$@"
