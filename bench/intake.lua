@@ -1,5 +1,7 @@
--- wrk script for the intake benchmark (driven by bench/intake.py).
--- Usage: wrk -tN -cN -s bench/intake.lua URL -- BODIES_FILE TOKEN RUN_TAG WINDOW_S
+-- wrk script for the intake benchmarks (bench/intake_api.py, bench/peer.py): the whole
+-- Authorization value is an argument, so it drives Tousu ("Bearer KEY") and django-helpdesk
+-- ("Token KEY") alike.
+-- Usage: wrk -tN -cN -s bench/intake.lua URL -- BODIES_FILE AUTHORIZATION RUN_TAG WINDOW_S
 -- One connection per thread: each thread stops itself on the first response after WINDOW_S, so
 -- no request is left in flight and every complaint stored was answered. Every request carries a
 -- unique Idempotency-Key (run tag, thread id, sequence) and the next of the prepared bodies.
@@ -31,7 +33,7 @@ function init(args)
   for line in io.lines(args[1]) do
     bodies[#bodies + 1] = line
   end
-  headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[2] }
+  headers = { ["Content-Type"] = "application/json", ["Authorization"] = args[2] }
   tag, window = args[3], tonumber(args[4])
   checked = id ~= 1
 end

@@ -150,11 +150,15 @@ def serve(threads: int) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def load(wrk: str, url: str, token: str, tag: str, concurrency: int, window: int) -> Load:
-    """One wrk run; each of `concurrency` threads holds one connection."""
+def load(wrk: str, url: str, token: str, tag: str, concurrency: int, window: int,
+         authorization: str = "", bodies: Path | None = None) -> Load:
+    """One wrk run; each of `concurrency` threads holds one connection. POSTs to `url` + API_PATH
+    with `Bearer token`, or to `url` itself with `authorization` (the peer benchmark)."""
+    target = url if authorization else url + API_PATH
     cmd = [wrk, f"-t{concurrency}", f"-c{concurrency}", f"-d{window + MARGIN_S}s", "-T10s",
-           "--latency", "-s", str(BENCH / "intake.lua"), url + API_PATH, "--",
-           str(WORK / "bodies.jsonl"), token, tag, str(window)]
+           "--latency", "-s", str(BENCH / "intake.lua"), target, "--",
+           str(bodies or WORK / "bodies.jsonl"), authorization or f"Bearer {token}", tag,
+           str(window)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True,
                          timeout=window + MARGIN_S + 30).stdout
     line = next((x for x in out.splitlines() if x.startswith("BENCH ")), None)

@@ -5,7 +5,7 @@ django-helpdesk comes from PyPI into its own virtualenv (bench/work/helpdesk-ven
 project's), with a minimal Django project generated under bench/work/helpdesk (nothing of it is
 committed). Both run under gunicorn (2 sync workers, the configuration bench/intake_api.py picks)
 with in-process background work on Tousu's side, and wrk drives both with the same script
-(bench/peer.lua), concurrency and window, from the same real complaint texts: the complaint body
+(bench/intake.lua), concurrency and window, from the same real complaint texts: the complaint body
 for Tousu, the same text as a ticket (title, description, submitter e-mail, which makes helpdesk
 send its acknowledgement) for helpdesk. Mail and SMS go to the console on both sides.
 
@@ -25,17 +25,15 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import serving  # bench/ is on sys.path: this script runs from it
 from intake_api import Load, complaint_bodies, ensure_wrk
+from intake_api import load as intake_load
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -46,7 +44,7 @@ PG_URL = os.environ.get("PG_URL", "postgres://tousu@127.0.0.1:54329").rstrip("/"
 SECONDS = int(os.environ.get("PEER_SECONDS", "30"))
 ROUNDS = int(os.environ.get("PEER_ROUNDS", "2"))
 CONCURRENCY = int(os.environ.get("PEER_CONCURRENCY", "2"))
-WARM_S, MARGIN_S = 5, 3
+WARM_S = 5
 # Enough connections in the warm-up that both workers answer some (the first request in a
 # Tousu worker loads what it caches: seconds on a busy host).
 WARM_CONCURRENCY = 8
@@ -254,48 +252,16 @@ def prepare_ours(db: str) -> str:
     return out.strip().splitlines()[-1]
 
 
-@contextlib.contextmanager
-def serve_theirs(db: str) -> Iterator[int]:
+def serve_theirs(db: str) -> contextlib.AbstractContextManager[int]:
     """helpdesk under its venv's gunicorn, as serving.serve runs Tousu (2 sync workers)."""
-    port = serving.free_port()
-    cmd = [str(HD_VENV / "bin" / "gunicorn"), "hdproj.wsgi", "--workers", "2", "--bind",
-           f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5"]
-    log_path = WORK / "helpdesk-gunicorn.log"
-    with log_path.open("a") as log:
-        proc = subprocess.Popen(cmd, cwd=HD_PROJECT, env={**os.environ, **theirs_env(db)},
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"helpdesk's gunicorn did not start; see {log_path}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            time.sleep(0.2)
-        yield port
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
+    return serving.serve(theirs_env(db), WORK / "helpdesk-gunicorn.log",
+                         gunicorn=HD_VENV / "bin" / "gunicorn", app="hdproj.wsgi", cwd=HD_PROJECT)
 
 
 def wrk_load(wrk: str, url: str, auth: str, bodies: Path, tag: str, window: int,
              concurrency: int = CONCURRENCY) -> Load:
-    cmd = [wrk, f"-t{concurrency}", f"-c{concurrency}", f"-d{window + MARGIN_S}s", "-T10s",
-           "--latency", "-s", str(BENCH / "peer.lua"), url, "--", str(bodies), auth, tag,
-           str(window)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                         timeout=window + MARGIN_S + 30).stdout
-    line = next((x for x in out.splitlines() if x.startswith("BENCH ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no result:\n{out}")
-    r = json.loads(line.removeprefix("BENCH "))
-    return Load(sent=r["sent"], ok=r["ok"], seconds=r["seconds"] or float(window),
-                p50_ms=r["p50_us"] / 1000, p99_ms=r["p99_us"] / 1000, max_ms=r["max_us"] / 1000)
+    return intake_load(wrk, url, "", tag, concurrency, window, authorization=auth,
+                       bodies=bodies)
 
 
 def ticket_bodies(ours: list[str], queue: int) -> list[str]:

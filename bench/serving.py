@@ -20,16 +20,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(env: dict[str, str], log_path: Path, threads: int = 1,
-          extra: tuple[str, ...] = ()) -> Iterator[int]:
-    """Run tousu under gunicorn (2 workers; sync, or gthread with `threads`) until the block
-    ends, even on failure, and yield its port; the whole process group is stopped after."""
+          extra: tuple[str, ...] = (), gunicorn: Path = GUNICORN, app: str = "tousu.wsgi",
+          cwd: Path = ROOT) -> Iterator[int]:
+    """Run an app (tousu by default) under gunicorn (2 workers; sync, or gthread with
+    `threads`) until the block ends, even on failure, and yield its port; the whole process
+    group is stopped after."""
     port = free_port()
-    cmd = [str(GUNICORN), "tousu.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+    cmd = [str(gunicorn), app, "--workers", "2", "--bind", f"127.0.0.1:{port}",
            "--log-level", "warning", "--graceful-timeout", "5", *extra]
     if threads > 1:
         cmd += ["--threads", str(threads)]
     with log_path.open("a") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log,
+        proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
