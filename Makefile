@@ -50,7 +50,7 @@ run: install
 		--access-logfile - --graceful-timeout 5
 
 # PostgreSQL and Redis for the production-profile pass: Debian's packages, started on loopback by
-# tools/services.sh (throwaway data under var/services), never as system services.
+# tools/services.sh (throwaway data under /tmp), never as system services.
 services:
 	tools/services.sh install
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL and Redis on loopback for the tests and benchmarks of the production
-# profile: Debian's packages (installed with apt-get when missing), data under var/services,
-# never run as system services.
+# profile: Debian's packages (installed with apt-get when missing), data in a directory under
+# /tmp named after this checkout (the postgres user must reach it, and a checkout under /root
+# is out of its reach), never run as system services.
 #   tools/services.sh install | start | stop | env     (stop also deletes the data)
 #   tools/services.sh pg-stop | redis-stop              (an outage: `start` brings them back)
 # TOUSU_PG_PORT, TOUSU_REDIS_PORT and TOUSU_SERVICES_DIR run a second, separate pair.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PG_PORT=${TOUSU_PG_PORT:-54329}
 REDIS_PORT=${TOUSU_REDIS_PORT:-63799}
-ROOT=${TOUSU_SERVICES_DIR:-$PWD/var/services}
+ROOT=${TOUSU_SERVICES_DIR:-/tmp/tousu-services-$(printf %s "$PWD" | md5sum | cut -c1-8)}
 PGDATA=$ROOT/pg
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 
@@ -34,7 +35,7 @@ start_pg() {
     if [ ! -f "$PGDATA/PG_VERSION" ]; then
         rm -rf "$PGDATA"
         mkdir -p "$PGDATA"
-        [ "$(id -u)" = 0 ] && chown -R postgres "$ROOT" && chmod 755 "$(dirname "$ROOT")"
+        if [ "$(id -u)" = 0 ]; then chown -R postgres "$ROOT"; fi
         as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U tousu --auth=trust -E UTF8 \
             --locale=C.UTF-8 >/dev/null
     fi

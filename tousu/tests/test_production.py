@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -115,7 +116,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    where = ROOT / "var" / f"outage-{os.getpid()}"
+    where = Path(tempfile.mkdtemp(prefix="tousu-outage-"))  # /tmp: the postgres user reaches it
     stack = Stack(where)
     try:
         stack.services("start")
