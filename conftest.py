@@ -2,7 +2,7 @@
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,14 +12,25 @@ os.environ.setdefault("TOUSU_TASKS", "manual")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_triage() -> Iterator[None]:
+    """No trained model unless a test brings one (a model `make run` trained into var/models
+    must not change what the tests see), and empty in-process duplicate and similar indexes."""
+    from triage import engine, service, similar
+
+    engine.use(None)
+    service.forget_index()
+    similar.forget()
+    yield
+    engine.forget()
+    service.forget_index()
+    similar.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings: Any, tmp_path: Any) -> None:
     from org import cache
-    from triage import engine
 
     cache.clear()  # rolled-back test data fires no signals; ids may be reused
-    # No trained model unless a test brings one: a model `make run` trained into var/models
-    # must not change what the tests see.
-    engine.use(None)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TOUSU_TASKS = "manual"
     settings.MEDIA_ROOT = str(tmp_path / "media")

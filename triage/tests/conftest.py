@@ -1,12 +1,12 @@
-"""Triage tests start from no model and empty in-process indexes; `tiny_model` is a model trained
-in a second from a few hand-written complaints (no data directory needed)."""
+"""Triage tests start from no model and empty in-process indexes (the root conftest's
+`_fresh_triage`); `tiny_model` is a model trained in a second from a few hand-written complaints
+(no data directory needed)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from triage import engine, service, similar
+from triage import engine
 from triage.training import HeadData, train
 
 EN = [
@@ -52,17 +52,6 @@ def tiny() -> engine.TriageModel:
 @pytest.fixture(scope="session")
 def tiny_trained() -> engine.TriageModel:
     return tiny()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_triage() -> Iterator[None]:
-    engine.use(None)
-    service.forget_index()
-    similar.forget()
-    yield
-    engine.forget()
-    service.forget_index()
-    similar.forget()
 
 
 @pytest.fixture

@@ -2,26 +2,12 @@
 band, signals, duplicates, similar cases) and lets staff accept or override them through
 `triage.actions.decide_suggestion`, audited as a `classify` event."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_model() -> Iterator[None]:
-    from triage import engine, service, similar
-
-    engine.use(None)
-    service.forget_index()
-    similar.forget()
-    yield
-    engine.forget()
-    service.forget_index()
-    similar.forget()
 
 
 def _suggest(complaint: Any, uncertain: bool = True) -> Any:
