@@ -14,10 +14,11 @@ def local_today(now: dt.datetime) -> dt.date:
 
 
 def next_number(day: dt.date) -> str:
-    """Issue the day's next number. Must run inside the registering transaction: the upsert
-    takes the counter row's write lock, so concurrent registrations queue on it and never share
-    a number; a rolled-back registration may leave a gap, which is allowed (numbers are never
-    reused). Past 999,999 a day the number simply grows a digit."""
+    """Issue the day's next number. The upsert takes the counter row's write lock, so concurrent
+    registrations never share a number; registration runs it as a statement of its own, before
+    its transaction, so the lock is held for that statement only. A registration that fails
+    afterwards leaves a gap, which is allowed (numbers are never reused). Past 999,999 a day the
+    number simply grows a digit."""
     table = DailyCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,15 +1,17 @@
 """Triage of a complaint at registration, and what it shows on the complaint afterwards.
 
-`triage_registered` runs inside the registration's transaction, right after the complaint is
-saved, and must stay cheap (the intake path is a few milliseconds): one classification with the
-process's loaded model, one MinHash signature and an index lookup in memory, and two inserts
-(plus, at most once a second, one query for what other processes registered). Without a
-trained model it still records the signature and duplicates, and suggests no codes."""
+Registration reads the text first (`read_complaint`: one classification with the process's
+loaded model, one MinHash signature and an index lookup in memory, plus at most once a second one
+query for what other processes registered), before its transaction opens, so that none of that
+CPU work holds the database's write lock; `record_triage` then stores it inside the transaction
+(two inserts). Without a trained model it still records the signature and duplicates, and
+suggests no codes."""
 
 import datetime as dt
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -109,12 +111,41 @@ def suggestion_rows(complaint: Complaint, predictions: list[engine.Prediction], 
     ]
 
 
-def find_links(complaint: Complaint, sig: np.ndarray, index: dedup.Index) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Reading:
+    """What triage reads from a complaint's text, before its registration's transaction opens
+    (the CPU work: nothing of it needs the complaint row or holds a lock)."""
+    predictions: list[engine.Prediction]
+    model_version: str
+    signature: np.ndarray
+    matches: list[dedup.Match]
+    pii: list[str]
+
+
+def read_complaint(content: str, claim: str, now: dt.datetime) -> Reading:
+    """Classify the text, sign it and look its near-duplicates up in this process's index.
+    A failure of the model is logged, never allowed to refuse the complaint."""
+    text = f"{content}\n{claim}".strip()
+    predictions: list[engine.Prediction] = []
+    version = ""
+    try:
+        model = engine.active()
+        if model is not None:
+            predictions, version = model.classify([text])[0], model.version
+    except Exception:  # a broken model file must not stop intake
+        log.exception("triage: classification failed")
+    sig = dedup.signature(content)
+    return Reading(predictions, version, sig, duplicate_index(now).search(sig), pii_kinds(text))
+
+
+def find_links(complaint: Complaint, matches: list[dedup.Match]) -> list[dict[str, Any]]:
     """Near-duplicates: the same customer's within DUPLICATE_WINDOW (a merge is proposed), and
     other customers' within GROUP_WINDOW (a possible group complaint about one event)."""
     received = complaint.received_at.timestamp()
     kept = []
-    for match in index.search(sig, exclude=complaint.pk):
+    for match in matches:
+        if match.ref == complaint.pk:
+            continue
         same = match.customer_id == complaint.customer_id
         window = DUPLICATE_WINDOW if same else GROUP_WINDOW
         if abs(received - match.received_at) <= window.total_seconds():
@@ -129,33 +160,29 @@ def find_links(complaint: Complaint, sig: np.ndarray, index: dedup.Index) -> lis
             for m, same in kept if m.ref in rows and rows[m.ref][1] == m.customer_id]
 
 
-def triage_registered(complaint: Complaint) -> None:
-    """Suggest codes, find near-duplicates and note personal data for a complaint just saved.
-    Runs inside the registration's transaction; a failure of the model is logged, never
-    allowed to refuse the complaint."""
+def record_triage(complaint: Complaint, reading: Reading) -> None:
+    """Store what triage read for a complaint just saved, inside its registration's
+    transaction: the suggestions and the triage record (two inserts, a third query only when
+    the index found near-duplicates)."""
     now = complaint.registered_at or timezone.now()
-    text = classification_text(complaint)
-    suggestions: list[Suggestion] = []
-    model = None
-    try:
-        model = engine.active()
-        if model is not None:
-            predictions = model.classify([text])[0]
-            suggestions = suggestion_rows(complaint, predictions, model.version, now)
-    except Exception:  # a broken model file must not stop intake
-        log.exception("triage: classification failed for %s", complaint.number)
+    suggestions = suggestion_rows(complaint, reading.predictions, reading.model_version, now)
     if suggestions:
         Suggestion.objects.bulk_create(suggestions)
-    sig = dedup.signature(complaint.content)
-    links = find_links(complaint, sig, duplicate_index(now))
     record = TriageRecord.objects.create(
         complaint=complaint, customer_id=complaint.customer_id, received_at=complaint.received_at,
-        signature=dedup.to_bytes(sig), links=links, pii=pii_kinds(text),
-        model_version=model.version if model else "",
+        signature=dedup.to_bytes(reading.signature), links=find_links(complaint, reading.matches),
+        pii=reading.pii, model_version=reading.model_version,
     )
+    sig = reading.signature
     transaction.on_commit(lambda: _add_own(record, sig))
     ordered = sorted(suggestions, key=lambda s: s.head)  # as read back from the database
     complaint._triage_out = triage_out(complaint, ordered, record)  # type: ignore[attr-defined]
+
+
+def triage_registered(complaint: Complaint) -> None:
+    """Triage a complaint already saved (importers and tools that register row by row)."""
+    record_triage(complaint, read_complaint(complaint.content, complaint.claim,
+                                            complaint.registered_at or timezone.now()))
 
 
 def retriage(complaint: Complaint) -> None:

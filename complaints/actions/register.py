@@ -27,7 +27,7 @@ from org.models import OrgUnit
 from org.routing import route
 from reports import rollups
 from triage.codes import unknown_codes
-from triage.service import triage_registered
+from triage.service import read_complaint, record_triage
 from triage.signals import Signal, read_signals, severity_for
 
 REPEAT_WINDOW = dt.timedelta(days=180)
@@ -136,6 +136,12 @@ def register_complaint(
     received_at = data.received_at or now
     text = f"{data.content}\n{data.claim}"
     signals = read_signals(text, data.amount)
+    reading = read_complaint(data.content, data.claim, now)  # CPU work, before any lock
+    # Issued in its own statement before the transaction (unless the caller holds one): the
+    # counter row is every registration's, and inside the transaction its lock would be held
+    # until commit, queueing all registrations behind each other. A registration that fails
+    # afterwards leaves a gap, which numbering allows.
+    number = next_number(local_today(now))
     try:
         with transaction.atomic():
             customer, known = _customer(data.customer)
@@ -146,7 +152,7 @@ def register_complaint(
             if data.customer.vulnerable and not any(s.name == "vulnerable" for s in signals):
                 signals.append(Signal("vulnerable", ",".join(data.customer.vulnerable)))
             complaint = Complaint(
-                number=next_number(local_today(now)), channel=data.channel, source=data.source,
+                number=number, channel=data.channel, source=data.source,
                 external_ref=data.external_ref, received_at=received_at, registered_at=now,
                 customer=customer, unit=unit, account_branch=account_branch,
                 product=data.product, content=data.content,
@@ -169,13 +175,15 @@ def register_complaint(
             complaint.save()
             event.complaint = complaint
             event.save()
-            triage_registered(complaint)  # suggested codes, near-duplicates, PII kinds
-            rollups.on_register(complaint)  # one statement: the statistics' cells
+            record_triage(complaint, reading)  # suggested codes, near-duplicates, PII kinds
             deadlines = clocks.open_receipt_clocks(complaint, received_at, due_at)
             _acknowledge(complaint, due_at)
             if complaint.severity == Severity.MAJOR:
                 announce_major(complaint, ", ".join(
                     f"{s['name']}: {s['evidence']}" for s in complaint.signals) or complaint.source)
+            # Last: the statistics' cells are shared by all registrations alike, so their row
+            # locks are held only from here to the commit.
+            rollups.on_register(complaint)
     except IntegrityError:
         # A retry: the unique idempotency constraint refused a second complaint for this key.
         # Checking afterwards, not before, keeps the first request (the common one) to a write.
