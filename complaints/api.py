@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.db.models.functions import Substr
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
@@ -36,6 +37,9 @@ from triage.service import triage_out
 router = Router(tags=["complaints"])
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
 ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(ERROR_STATUSES, ErrorOut)
+# What a list row shows: the content is read as its first 120 characters only.
+LIST_FIELDS = ("number", "state", "version", "channel", "source", "received_at", "severity",
+               "codes", "unit__code", "customer__name")
 
 
 def deadline_out(d: Deadline, now: dt.datetime) -> DeadlineOut:
@@ -124,7 +128,8 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
         overdue=filters.overdue,
     )
     start = (filters.page - 1) * filters.page_size
-    rows = queryset.order_by("-received_at", "-id")[start:start + filters.page_size]
+    rows = queryset.order_by("-received_at", "-id").only(*LIST_FIELDS).annotate(
+        summary=Substr("content", 1, 120))[start:start + filters.page_size]
     return {
         "count": queryset.count(), "page": filters.page, "page_size": filters.page_size,
         "results": [
@@ -132,7 +137,7 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
                 number=c.number, state=c.state, version=c.version, channel=c.channel,
                 source=c.source, received_at=timezone.localtime(c.received_at),
                 unit=c.unit.code, severity=c.severity, codes=c.codes,
-                customer=mask_name(c.customer.name), summary=mask_text(c.content[:120]),
+                customer=mask_name(c.customer.name), summary=mask_text(c.summary),
             )
             for c in rows
         ],

@@ -258,6 +258,14 @@ def test_the_list_filters_and_paginates(cast: Any, key_client: Client) -> None:
     assert bad.status_code == 422 and "page_size" in errors_of(bad)
 
 
+def test_a_list_row_summarises_the_content_masked(cast: Any, key_client: Client) -> None:
+    content = "客户13812345678来电，" + "信用卡年费未经同意扣收。" * 20
+    create(key_client, "long", content=content)
+    row = cast.client("mia").get("/api/v1/complaints").json()["results"][0]
+    assert row["summary"].startswith("客户138****5678来电，信用卡年费")
+    assert len(row["summary"]) == 120  # the first 120 characters, the phone masked in place
+
+
 def test_the_openapi_document_lists_every_action(cast: Any) -> None:
     from complaints.lifecycle import LIFECYCLE
 

@@ -31,6 +31,30 @@ def test_sqlite_runs_in_wal_mode_with_immediate_writes() -> None:
     assert "journal_mode=WAL" in options["init_command"]
     pg = database_from_url("postgres://u:p%40ss@db:5433/tousu")
     assert (pg["HOST"], pg["PORT"], pg["PASSWORD"], pg["NAME"]) == ("db", "5433", "p@ss", "tousu")
+    assert pg["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TOUSU_PG_PREPARED", "false")
+    assert database_from_url("postgres://db/tousu")["OPTIONS"] == {"server_side_binding": False}
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_the_statements_it_runs_often() -> None:
+    from django.db import connection
+
+    from org.models import OrgUnit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    for _ in range(6):  # psycopg prepares a statement on its fifth run
+        list(OrgUnit.objects.filter(code="prepared-probe"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"org_orgunit"' in sql and "$1" in sql for sql in prepared), prepared
 
 
 @pytest.mark.django_db
