@@ -10,6 +10,7 @@ before — rotation moves those values to the newest key too."""
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,8 @@ from django.dispatch import receiver
 # Every encrypted column, as (app label, model, field): what key rotation re-encrypts.
 ENCRYPTED_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("complaints", "Customer", "id_number_enc"),
+    ("complaints", "Customer", "phone_enc"),
+    ("complaints", "Customer", "email_enc"),
 )
 
 
@@ -86,3 +89,25 @@ def lookup_hash(value: str) -> str:
         return ""
     key = hashlib.sha256(f"tousu-lookup:{settings.SECRET_KEY}".encode()).digest()
     return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def phone_hash(phone: str) -> str:
+    """The keyed hash a customer is found by phone with (apart from ID numbers' hashes)."""
+    return lookup_hash(f"phone:{phone}") if phone else ""
+
+
+def sealed(column: str, hash_column: str = "", hasher: Callable[[str], str] = lookup_hash
+           ) -> property:
+    """A model attribute stored encrypted in `column` (and, with `hash_column`, findable by the
+    keyed hash `hasher` gives): reads decrypt, writes encrypt. A property, so that the model's
+    constructor takes it as a keyword like a field."""
+
+    def read(obj: Any) -> str:
+        return decrypt(getattr(obj, column))
+
+    def write(obj: Any, value: str | None) -> None:
+        setattr(obj, column, encrypt(value or ""))
+        if hash_column:
+            setattr(obj, hash_column, hasher(value or ""))
+
+    return property(read, write)

@@ -3,6 +3,7 @@ from django.db import models
 from django_fsm import RETURN_VALUE, FSMField, transition
 
 from complaints import choices as ch
+from complaints import crypto
 from complaints.lifecycle import LIFECYCLE
 from org.models import OrgUnit
 
@@ -20,12 +21,15 @@ def _move(action: str) -> object:
 
 
 class Customer(models.Model):
-    """The person who complains. The ID number is stored encrypted (`id_number_enc`) with a keyed
-    hash (`id_hash`) for finding the same customer again; screens show masked values only."""
+    """The person who complains. The ID number, phone and email are stored encrypted (`*_enc`;
+    `phone` and `email` read and write them in clear), the ID number and phone with keyed hashes
+    (`id_hash`, `phone_hash`) for finding the same customer again; screens show masked values
+    only."""
 
     name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=32, blank=True, db_index=True)
-    email = models.EmailField(blank=True)
+    phone_enc = models.TextField(blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    email_enc = models.TextField(blank=True, default="")
     id_number_enc = models.TextField(blank=True)
     id_hash = models.CharField(max_length=64, blank=True, db_index=True)
     language = models.CharField(max_length=8, choices=ch.Language.choices, default=ch.Language.ZH)
@@ -35,6 +39,9 @@ class Customer(models.Model):
     representative_kind = models.CharField(max_length=32, blank=True)
     representative_proof = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    phone = crypto.sealed("phone_enc", "phone_hash", crypto.phone_hash)
+    email = crypto.sealed("email_enc")
 
     def __str__(self) -> str:
         from triage.pii import mask_name

@@ -105,10 +105,11 @@ def parse(body: bytes) -> InboundSms:
 
 
 def to_inbound(sms: InboundSms, raw: bytes, origin: str = "sms-webhook") -> Inbound:
+    from complaints.crypto import phone_hash
     from complaints.models import Customer
 
     phone = sms.sender.replace(" ", "").replace("-", "")
-    known = Customer.objects.filter(phone=phone).order_by("-pk").values_list(
+    known = Customer.objects.filter(phone_hash=phone_hash(phone)).order_by("-pk").values_list(
         "name", "language").first()
     text = sms.text
     guessed = "zh-Hans" if _CJK.search(text) else "en"

@@ -44,17 +44,24 @@ def encrypted_columns() -> Iterator[tuple[type[Model], str]]:
         yield apps.get_model(app_label, model_name), column
 
 
-def rotate_field_keys(*, batch_size: int = 500, after: int = 0, dry_run: bool = False,
+def rotate_field_keys(*, batch_size: int = 500, after: tuple[str, int] | None = None,
+                      dry_run: bool = False,
                       progress: Callable[[str], None] | None = None) -> Rotated:
     """Re-encrypt with the newest key every encrypted value still under an older one. Idempotent
-    (a value already under the newest key is left alone) and resumable: each batch of rows,
-    in primary-key order from `after`, commits on its own, so an interrupted run loses at most one
-    batch of work and a rerun picks up what is left. Each batch's rows are locked while they are
-    rewritten so a concurrent edit of the same row is not overwritten with a stale value."""
+    (a value already under the newest key is left alone) and resumable: each batch of rows, in
+    primary-key order, commits on its own, so an interrupted run loses at most one batch of work
+    and a rerun picks up what is left — from the start (it only re-checks), or from `after`,
+    the (column label, pk) of the last progress line: the columns before that one are done.
+    Each batch's rows are locked while they are rewritten so a concurrent edit of the same row is
+    not overwritten with a stale value."""
     result = Rotated()
-    for model, column in encrypted_columns():
-        label = f"{model._meta.label}.{column}"
-        last = after
+    columns = list(encrypted_columns())
+    labels = [f"{model._meta.label}.{column}" for model, column in columns]
+    if after is not None and after[0] not in labels:
+        raise ValueError(f"no encrypted column {after[0]!r}; one of {', '.join(labels)}")
+    start = labels.index(after[0]) if after else 0
+    for (model, column), label in list(zip(columns, labels, strict=True))[start:]:
+        last = after[1] if after and label == after[0] else 0
         while True:
             with transaction.atomic():
                 rows = list(
@@ -166,7 +173,8 @@ def anonymise_customer(pk: int, now: dt.datetime) -> None:
     """Erase a customer's identifiers once every complaint of theirs is anonymised; the row stays
     (complaints point at it) with what statistics read: language and age band."""
     Customer.objects.filter(pk=pk).update(
-        name=REDACTED, phone="", email="", id_number_enc="", id_hash="", vulnerable=[],
+        name=REDACTED, phone_enc="", phone_hash="", email_enc="", id_number_enc="", id_hash="",
+        vulnerable=[],
         representative_name="", representative_kind="", representative_proof="",
     )
     AnonymisedCustomer.objects.get_or_create(customer_id=pk, defaults={"at": now})

@@ -97,17 +97,19 @@ def _customer(data: CustomerIn) -> tuple[Customer, bool]:
     if id_hash:
         existing = Customer.objects.filter(id_hash=id_hash).first()
     elif data.phone:
-        existing = Customer.objects.filter(phone=data.phone, name=data.name).first()
+        existing = Customer.objects.filter(phone_hash=crypto.phone_hash(data.phone),
+                                           name=data.name).first()
     if existing:
         return existing, True
-    customer = Customer.objects.create(
-        name=data.name, phone=data.phone, email=data.email,
-        id_number_enc=crypto.encrypt(data.id_number), id_hash=id_hash, language=data.language,
-        vulnerable=[str(v) for v in data.vulnerable], age_band=data.age_band,
-        representative_name=data.representative_name,
+    customer = Customer(
+        name=data.name, id_number_enc=crypto.encrypt(data.id_number), id_hash=id_hash,
+        language=data.language, vulnerable=[str(v) for v in data.vulnerable],
+        age_band=data.age_band, representative_name=data.representative_name,
         representative_kind=data.representative_kind,
         representative_proof=data.representative_proof,
     )
+    customer.phone, customer.email = data.phone, data.email  # encrypted as they are set
+    customer.save(force_insert=True)
     return customer, False
 
 

@@ -18,28 +18,38 @@ pytestmark = pytest.mark.django_db
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 
+COLUMNS = ("id_number_enc", "phone_enc", "email_enc")
+
+
 def _customers(register: Any, n: int) -> list[Customer]:
+    """n customers with an ID number, a phone and an email: three encrypted values each."""
     return [register(customer={"name": f"客户{i}", "phone": f"1380000{i:04d}",
-                               "id_number": id_number(i)}).customer
+                               "email": f"c{i}@example.com", "id_number": id_number(i)}).customer
             for i in range(n)]
 
 
-def _id_numbers() -> dict[int, str]:
-    return {c.pk: crypto.decrypt(c.id_number_enc) for c in Customer.objects.all()}
+def _identifiers() -> dict[int, tuple[str, str, str]]:
+    return {c.pk: (crypto.decrypt(c.id_number_enc), c.phone, c.email)
+            for c in Customer.objects.all()}
+
+
+def _tokens() -> list[tuple[str, ...]]:
+    return list(Customer.objects.order_by("pk").values_list(*COLUMNS))
 
 
 def test_rotation_moves_every_value_to_the_newest_key_and_old_keys_can_go(
         settings: Any, register: Any) -> None:
     settings.TOUSU_FIELD_KEYS = [OLD]
     _customers(register, 5)
-    before = _id_numbers()
+    before = _identifiers()
+    assert before[min(before)][1:] == ("13800000000", "c0@example.com")
     settings.TOUSU_FIELD_KEYS = [NEW, OLD]
     out = StringIO()
     call_command("rotate_field_keys", "--batch-size", "2", stdout=out)
-    assert "5 re-encrypted" in out.getvalue()
+    assert "15 value(s) checked, 15 re-encrypted" in out.getvalue()
     assert "0 value(s) left under an older key" in out.getvalue()
     settings.TOUSU_FIELD_KEYS = [NEW]  # the old key is removed
-    assert _id_numbers() == before
+    assert _identifiers() == before
     call_command("rotate_field_keys", "--check", stdout=StringIO())
 
 
@@ -48,11 +58,11 @@ def test_rotation_is_idempotent(settings: Any, register: Any) -> None:
     _customers(register, 3)
     settings.TOUSU_FIELD_KEYS = [NEW, OLD]
     call_command("rotate_field_keys", stdout=StringIO())
-    tokens = list(Customer.objects.order_by("pk").values_list("id_number_enc", flat=True))
+    tokens = _tokens()
     out = StringIO()
     call_command("rotate_field_keys", stdout=out)
-    assert "3 value(s) checked, 0 re-encrypted" in out.getvalue()
-    assert list(Customer.objects.order_by("pk").values_list("id_number_enc", flat=True)) == tokens
+    assert "9 value(s) checked, 0 re-encrypted" in out.getvalue()
+    assert _tokens() == tokens
 
 
 def test_an_interrupted_rotation_resumes_where_it_stopped(settings: Any, register: Any) -> None:
@@ -67,10 +77,22 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(settings: Any, registe
 
     with pytest.raises(KeyboardInterrupt):
         rotate_field_keys(batch_size=2, progress=crash)
-    assert stale_values() == 2
-    # …and a run resumed after the last pk it printed finishes the job.
-    result = rotate_field_keys(batch_size=2, after=customers[1].pk)
-    assert (result.checked, result.rotated, stale_values()) == (2, 2, 0)
+    assert stale_values() == 10  # two of the twelve values were rotated
+    # …and a run resumed at the column and pk it printed last finishes the job.
+    result = rotate_field_keys(batch_size=2,
+                               after=("complaints.Customer.id_number_enc", customers[1].pk))
+    assert (result.checked, result.rotated, stale_values()) == (10, 10, 0)
+
+
+def test_a_resumption_names_a_known_column(settings: Any, register: Any) -> None:
+    settings.TOUSU_FIELD_KEYS = [OLD]
+    _customers(register, 1)
+    for bad in ("42", "complaints.Customer.nope:1", "complaints.Customer.phone_enc:x"):
+        with pytest.raises(CommandError):
+            call_command("rotate_field_keys", "--after", bad, stdout=StringIO())
+    out = StringIO()
+    call_command("rotate_field_keys", "--after", "complaints.Customer.phone_enc:0", stdout=out)
+    assert "2 value(s) checked" in out.getvalue()  # the phone and the email, not the ID number
 
 
 def test_the_check_fails_while_values_remain_under_an_older_key(
@@ -82,7 +104,7 @@ def test_the_check_fails_while_values_remain_under_an_older_key(
         call_command("rotate_field_keys", "--check", stdout=StringIO())
     out = StringIO()
     call_command("rotate_field_keys", "--dry-run", stdout=out)
-    assert "1 would be re-encrypted" in out.getvalue()
+    assert "3 would be re-encrypted" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("rotate_field_keys", "--check", stdout=StringIO())
 
@@ -91,9 +113,8 @@ def test_values_stored_under_the_embedded_default_key_survive_configuring_keys(
         settings: Any, register: Any) -> None:
     settings.TOUSU_FIELD_KEYS = []
     _customers(register, 2)
-    before = _id_numbers()
+    before = _identifiers()
     settings.TOUSU_FIELD_KEYS = [NEW]  # the first configured key: the derived one still reads
-    assert _id_numbers() == before
+    assert _identifiers() == before
     call_command("rotate_field_keys", stdout=StringIO())
-    assert all(crypto.is_current(t) for t in Customer.objects.values_list("id_number_enc",
-                                                                          flat=True))
+    assert all(crypto.is_current(t) for row in _tokens() for t in row)

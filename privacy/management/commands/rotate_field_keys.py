@@ -12,8 +12,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
-        parser.add_argument("--after", type=int, default=0,
-                            help="resume after this primary key (printed by an earlier run)")
+        parser.add_argument("--after", default="",
+                            help="resume at LABEL:PK, the column and primary key of an "
+                                 "earlier run's last progress line "
+                                 "(e.g. complaints.Customer.phone_enc:500)")
         parser.add_argument("--dry-run", action="store_true",
                             help="count the values to re-encrypt, change nothing")
         parser.add_argument("--check", action="store_true",
@@ -28,10 +30,19 @@ class Command(BaseCommand):
             return
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
-        result = rotate_field_keys(
-            batch_size=options["batch_size"], after=options["after"],
-            dry_run=options["dry_run"], progress=lambda line: self.stdout.write(line),
-        )
+        after = None
+        if options["after"]:
+            label, _, pk = options["after"].rpartition(":")
+            if not label or not pk.isdigit():
+                raise CommandError("--after takes LABEL:PK, e.g. complaints.Customer.phone_enc:500")
+            after = (label, int(pk))
+        try:
+            result = rotate_field_keys(
+                batch_size=options["batch_size"], after=after, dry_run=options["dry_run"],
+                progress=lambda line: self.stdout.write(line),
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         verb = "would be re-encrypted" if options["dry_run"] else "re-encrypted"
         self.stdout.write(f"{result.checked} value(s) checked, {result.rotated} {verb} with the "
                           f"newest key")
