@@ -1,14 +1,17 @@
-"""The tamper-evident timeline: every event's hash covers its content and the previous hash."""
+"""The tamper-evident timeline: every event's hash covers its content and the previous hash.
+The payload is covered key by key (a digest of each value), so that retention can redact a value
+— keeping its digest in its place — and the chain still prove that nothing else changed."""
 
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from complaints.models import Complaint, Event
 
+REDACTED = "redacted_sha256"  # the one key of a payload value removed after the event
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
@@ -24,10 +27,33 @@ def canonical(payload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _digest(value: Any) -> str:
+    body = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _is_redacted(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and REDACTED in value
+
+
+def commitments(payload: dict[str, Any]) -> dict[str, str]:
+    """What an event's hash covers of its payload: one digest per key, so that a value can be
+    redacted later (replaced by its digest, see `redact`) and the chain still verify."""
+    return {k: v[REDACTED] if _is_redacted(v) else _digest(v) for k, v in payload.items()}
+
+
+def redact(payload: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """The payload with the values of `keys` replaced by their digests (the hash is unchanged);
+    empty values and values already redacted stay as they are."""
+    wanted = set(keys)
+    return {k: {REDACTED: _digest(v)} if k in wanted and v not in ("", None, [], {})
+            and not _is_redacted(v) else v for k, v in payload.items()}
+
+
 def event_hash(*, prev_hash: str, number: str, seq: int, type: str, actor: str,
                at: dt.datetime, state_after: str, payload: dict[str, Any]) -> str:
     body = json.dumps(
-        [prev_hash, number, seq, type, actor, _plain(at), state_after, payload],
+        [prev_hash, number, seq, type, actor, _plain(at), state_after, commitments(payload)],
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(body.encode()).hexdigest()

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django_fsm import RETURN_VALUE, FSMField, transition
@@ -162,6 +164,20 @@ class EventQuerySet(models.QuerySet["Event"]):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("Events are append-only")
+
+    def redact(self, keys: Iterable[str]) -> int:
+        """Replace the values of `keys` in these events' payloads by their digests: the one
+        change events allow (retention), and one their hashes are built to survive
+        (complaints.audit). Returns the number of events changed."""
+        from complaints.audit import redact
+
+        changed = 0
+        for pk, payload in self.values_list("pk", "payload"):
+            redacted = redact(payload, keys)
+            if redacted != payload:
+                models.QuerySet.update(self.model.objects.filter(pk=pk), payload=redacted)
+                changed += 1
+        return changed
 
 
 class Event(models.Model):

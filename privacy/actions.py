@@ -18,6 +18,12 @@ from privacy.models import AccessKind, AccessLog, AnonymisedComplaint, Anonymise
 from privacy.retention import Policy
 
 REDACTED = "[已匿名 redacted]"
+# The payload keys of events that hold what people wrote (notes, summaries, reasons, places,
+# names of files): retention replaces their values by digests, keeping the chain verifiable.
+# (`outcome` is free text in these events only; a review's outcome is a choice and stays.)
+EVENT_TEXT_KEYS = ("comment", "reason", "reasons", "detail", "summary", "place", "text", "body",
+                   "new_facts", "note", "name", "purpose", "reference", "proof_of_sending")
+EVENT_OUTCOME_TEXTS = ("record_visit", "record_referral_outcome")
 RETENTION_ACTOR = "system:retention"
 
 
@@ -143,6 +149,10 @@ def anonymise_complaint(pk: int, retained_until: dt.date, now: dt.datetime) -> l
             "root_cause_notes": _redact(RootCauseTag.objects.filter(complaint_id=pk), note=""),
             "validity_reasons": _redact(ValidityRuling.objects.filter(complaint_id=pk),
                                         reason=REDACTED),
+            "event_texts": complaint.events.exclude(type__in=EVENT_OUTCOME_TEXTS)
+            .redact(EVENT_TEXT_KEYS)
+            + complaint.events.filter(type__in=EVENT_OUTCOME_TEXTS)
+            .redact((*EVENT_TEXT_KEYS, "outcome")),
         }
         for attachment in complaint.attachments.all():
             _delete_file_on_commit(attachment.file)

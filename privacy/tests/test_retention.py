@@ -47,6 +47,11 @@ def test_a_complaint_past_retention_is_anonymised_and_the_chain_still_verifies(
     assert (customer.name, customer.phone, customer.id_number_enc, customer.id_hash) == (
         REDACTED, "", "", "")
     assert Complaint.objects.get(pk=recent.pk).content != REDACTED
+    # What staff wrote into the timeline goes too: the note's text is now its digest only.
+    note = old.events.get(type="note")
+    assert "11010519491231002X" not in str(note.payload)
+    assert set(note.payload["text"]) == {"redacted_sha256"}
+    assert "event_texts" in old.events.get(type="anonymise").payload["redacted"]
     audit = StringIO()
     call_command("verify_audit", stdout=audit)
     assert audit.getvalue().startswith("OK: 2 complaint chains verified")
