@@ -41,6 +41,7 @@ ZH_BY_CODE = {
     "unauthenticated": "需要身份认证：请使用有效的 API 密钥或登录",
     "forbidden": "无权执行此操作",
     "not_found": "未找到",
+    "method_not_allowed": "此路径不支持该请求方法",
     "stale_version": "投诉已被他人修改，请刷新后重试",
     "not_allowed": "当前状态不允许此操作",
     "idempotency_mismatch": "同一 Idempotency-Key 已用于不同的请求内容",

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /metrics, answered before host checks and the SSL redirect (ops/middleware).
     "ops.middleware.OpsEndpointsMiddleware",
+    "tousu.errors.ApiErrorShapeMiddleware",  # 405s on API paths in the API's error shape
     "django.middleware.security.SecurityMiddleware",
     "ops.csp.CSPMiddleware",  # django-csp's, with the policy string built once
     "whitenoise.middleware.WhiteNoiseMiddleware",

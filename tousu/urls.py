@@ -21,4 +21,5 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("", include("workspace.urls")),
 ]
+handler404 = "tousu.errors.not_found"
 handler500 = "tousu.errors.server_error"

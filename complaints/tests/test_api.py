@@ -116,6 +116,17 @@ def test_invalid_json_and_wrong_content_type_are_refused(key_client: Client) -> 
     assert Complaint.objects.count() == 0
 
 
+def test_an_unknown_path_or_method_answers_in_the_error_shape(key_client: Client) -> None:
+    method = key_client.delete("/api/v1/complaints", headers={"Accept-Language": "zh-Hans"})
+    assert method.status_code == 405 and "method" in errors_of(method)
+    assert set(method["Allow"].split(", ")) == {"GET", "POST"}
+    assert method.json()["detail"].startswith("此路径不支持该请求方法 / DELETE is not allowed")
+    missing = key_client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and "path" in errors_of(missing)
+    page = Client().get("/no-such-page/")  # outside the API: Django's page, not JSON
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
 def test_it_refuses_without_credentials_and_without_the_scope(cast: Any) -> None:
     anonymous = create(Client())
     assert anonymous.status_code == 401 and "Authorization" in errors_of(anonymous)
