@@ -32,16 +32,19 @@ class Tally(Dimensions):
     """One cell of the rollup: the sums of MEASURES over the complaints received in one period
     (a day, or a month) in one unit with one value of each dimension of its cube (ALL for the
     dimensions the cube leaves out). Kept in step with the complaints by reports.rollups (called
-    by every registration and action) and checked by `manage.py rebuild_rollups --check`."""
+    by every registration and action) and checked by `manage.py rebuild_rollups --check`.
+    A cell may be kept as several rows (`slot`, see reports.rollups.slot_of) that readers sum."""
 
     grain = models.CharField(max_length=1)
     cube = models.PositiveSmallIntegerField()
     period = models.DateField()
+    slot = models.PositiveSmallIntegerField(db_default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "cube", "period", "unit", *DIMS], name="unique_tally_cell"
+                fields=["grain", "cube", "period", "unit", *DIMS, "slot"],
+                name="unique_tally_cell_slot",
             )
         ]
 

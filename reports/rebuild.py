@@ -83,11 +83,13 @@ def _stored(month: dt.date) -> tuple[dict[tuple[Any, ...], list[int]], dict[tupl
     cells = Tally.objects.filter(grain="m", period=month) | Tally.objects.filter(
         grain=DAY, period__range=(month, end)
     )
-    tallies = {}
+    tallies: dict[tuple[Any, ...], list[int]] = {}
     for row in cells.values_list("grain", "cube", "period", "unit_id", *DIMS, *MEASURES):
-        key, measures = row[: 4 + len(DIMS)], list(row[4 + len(DIMS) :])
-        if any(measures):
-            tallies[tuple(key)] = measures
+        key, measures = tuple(row[: 4 + len(DIMS)]), list(row[4 + len(DIMS) :])
+        summed = tallies.get(key)  # a cell's slots (reports.rollups.slot_of) add up
+        tallies[key] = measures if summed is None else [a + b for a, b in
+                                                         zip(summed, measures, strict=True)]
+    tallies = {k: v for k, v in tallies.items() if any(v)}
     spread_rows = Spread.objects.filter(grain="m", period=month) | Spread.objects.filter(
         grain=DAY, period__range=(month, end)
     )

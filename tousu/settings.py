@@ -229,6 +229,9 @@ TOUSU_DATA_DIR = Path(env_str("TOUSU_DATA_DIR", str(BASE_DIR.parent / "shared" /
 TOUSU_MAX_TEXT = env_int("TOUSU_MAX_TEXT", 20_000)
 TOUSU_MAX_ATTACHMENT_BYTES = env_int("TOUSU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 TOUSU_PAGE_SIZE_MAX = 200
+# Rows each statistics cell is kept as on PostgreSQL, so concurrent writers do not queue on one
+# row lock (reports/rollups.py, slot_of); SQLite keeps one.
+TOUSU_ROLLUP_SLOTS = env_int("TOUSU_ROLLUP_SLOTS", 8)
 
 # Intake channels (intake/). Complaints arriving by email, SMS or regulator transfer are registered
 # on this unit (routing rules may send them on); empty: the root of the org tree.
