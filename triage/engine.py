@@ -46,6 +46,8 @@ _LETTERS = re.compile(r"[^\W\d_]")
 def language_of(text: str) -> str:
     """"zh" when CJK characters are more than 30% of the letters of the text's start."""
     sample = text[:400]
+    if sample.isascii():  # most English complaints: no need to count
+        return "en"
     cjk = len(_CJK.findall(sample))
     letters = len(_LETTERS.findall(sample))
     return "zh" if letters and cjk / letters > 0.3 else "en"
@@ -87,11 +89,13 @@ class Head:
         probs = self.probabilities(x)
         k = min(TOP_K, len(self.classes))
         order = np.argsort(-probs, axis=1)[:, :k]
+        # Rounded once for the whole batch (Python's round() per option was a tenth of the time).
+        confidences = np.round(np.take_along_axis(probs, order, axis=1).astype(np.float64), 4)
+        classes = self.classes
         found = []
-        for row, best in zip(probs, order, strict=True):
-            options = [Option(self.classes[j], round(float(row[j]), 4)) for j in best]
-            unsure = options[0].confidence < self.uncertain_below
-            found.append(Prediction(self.name, options, unsure))
+        for best, sure in zip(order.tolist(), confidences.tolist(), strict=True):
+            options = [Option(classes[j], c) for j, c in zip(best, sure, strict=True)]
+            found.append(Prediction(self.name, options, sure[0] < self.uncertain_below))
         return found
 
 

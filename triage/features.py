@@ -7,20 +7,19 @@ half a millisecond for one English narrative, which alone would cap classificati
 points (a whole batch at once) and mapped to the columns kept at fit time (document frequency at
 least `min_df`), then weighted as TfidfVectorizer(sublinear_tf=True, norm="l2") would."""
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-_SPACES = re.compile(r"\s+")
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
 def codepoints(text: str, max_chars: int) -> np.ndarray:
-    text = _SPACES.sub(" ", text[: max_chars * 2]).strip().lower()[:max_chars]
+    # str.split() splits on runs of what `\s` matches (str.isspace), and faster than re.sub.
+    text = " ".join(text[: max_chars * 2].split()).lower()[:max_chars]
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 

@@ -1,6 +1,8 @@
 """Training the classifiers with scikit-learn.
 
-A head is a LinearSVC with balanced class weights over its language's n-gram TF-IDF.
+A head is a LinearSVC with balanced class weights over its language's n-gram TF-IDF; the CFPB
+product head is an NBSVM (`NBSVC`: one-vs-rest LinearSVCs over features scaled by their naive
+Bayes log-count ratios, chosen by cross-validation on the training part only).
 On 2-fold cross-validated scores of the training data alone it gets per-class offsets that
 maximise macro-F1 (so rare classes are not drowned by frequent ones) and one temperature that
 turns its scores into calibrated probabilities (minimum log-loss). A held-out part never takes
@@ -71,15 +73,61 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(found.x))
 
 
-def _svc(c: float) -> LinearSVC:
+class NBSVC:
+    """NBSVM (Wang and Manning, 2012): for each class, a binary LinearSVC (balanced weights) over
+    the features scaled by their log-count ratio r = log(p / q), p and q the smoothed shares of
+    the class's and the other rows' documents holding each feature. The scaling is folded into
+    the coefficients (w * r), so a head serves as any linear head does: nothing changes at
+    classification time. In cross-validation the rare products gained most. tol 1e-2 gave the
+    same figures as 1e-3 in half the time."""
+
+    def __init__(self, c: float, alpha: float = 0.5, tol: float = 1e-2) -> None:
+        self.c, self.alpha, self.tol = c, alpha, tol
+        self.classes_ = np.zeros(0, dtype=np.int64)
+        self.coef_ = np.zeros((0, 0))
+        self.intercept_ = np.zeros(0)
+
+    def fit(self, x: sp.csr_matrix, y: np.ndarray) -> "NBSVC":
+        x = sp.csr_matrix(x)
+        present = x.copy()
+        present.data[:] = 1
+        self.classes_ = np.unique(y)
+        coefs, intercepts = [], []
+        for k in self.classes_:
+            mine = y == k
+            p = np.asarray(present[mine].sum(0)).ravel() + self.alpha
+            q = np.asarray(present[~mine].sum(0)).ravel() + self.alpha
+            r = np.log(p / p.sum()) - np.log(q / q.sum())
+            svc = LinearSVC(C=self.c, class_weight="balanced", tol=self.tol, max_iter=3000,
+                            random_state=0).fit(x @ sp.diags(r), mine.astype(np.int64))
+            coefs.append(svc.coef_[0] * r)
+            intercepts.append(svc.intercept_[0])
+        self.coef_, self.intercept_ = np.array(coefs), np.array(intercepts)
+        if len(self.classes_) == 2:  # as LinearSVC: one column, positive for the second class
+            self.coef_ = self.coef_[1:] - self.coef_[:1]
+            self.intercept_ = self.intercept_[1:] - self.intercept_[:1]
+        return self
+
+
+# Per head: the kind of linear model and its C (5-fold cross-validation on the training part).
+HEAD_MODELS: dict[str, tuple[str, float]] = {"cfpb_product": ("nbsvm", 1.0)}
+DEFAULT_MODEL = ("svc", 0.5)
+
+
+def _svc(c: float, kind: str = "svc") -> LinearSVC | NBSVC:
+    if kind == "nbsvm":
+        return NBSVC(c)
     return LinearSVC(C=c, class_weight="balanced", tol=1e-3, max_iter=3000, random_state=0)
 
 
 def fit_head(name: str, x: sp.csr_matrix, labels: list[str], *, extra: sp.csr_matrix | None = None,
-             extra_labels: list[str] | None = None, c: float = 0.5, seed: int = 0) -> Head:
+             extra_labels: list[str] | None = None, c: float | None = None, seed: int = 0,
+             kind: str | None = None) -> Head:
     """Fit one head. `extra` rows (e.g. product definitions) are always training rows and
     never scored in cross-validation."""
     extra_labels = extra_labels or []
+    kind = kind or HEAD_MODELS.get(name, DEFAULT_MODEL)[0]
+    c = c if c is not None else HEAD_MODELS.get(name, DEFAULT_MODEL)[1]
     classes = sorted(set(labels) | set(extra_labels))
     index = {label: i for i, label in enumerate(classes)}
     y = np.array([index[label] for label in labels])
@@ -96,7 +144,7 @@ def fit_head(name: str, x: sp.csr_matrix, labels: list[str], *, extra: sp.csr_ma
             xs, ys = x[fit_rows], y[fit_rows]
             if extra is not None and extra.shape[0]:
                 xs, ys = sp.vstack([xs, extra]).tocsr(), np.concatenate([ys, ye])
-            svc = _svc(c).fit(xs, ys)
+            svc = _svc(c, kind).fit(xs, ys)
             scores[rows[test_at]] = _full_scores(svc, x[rows[test_at]], len(classes))
         offsets = tune_offsets(scores[rows], y[rows])
         temperature = fit_temperature(scores[rows] + offsets, y[rows])
@@ -105,12 +153,13 @@ def fit_head(name: str, x: sp.csr_matrix, labels: list[str], *, extra: sp.csr_ma
     xs, ys = x, y
     if extra is not None and extra.shape[0]:
         xs, ys = sp.vstack([x, extra]).tocsr(), np.concatenate([y, ye])
-    svc = _svc(c).fit(xs, ys)
+    svc = _svc(c, kind).fit(xs, ys)
     coef, intercept = _full_linear(svc, len(classes), x.shape[1])
     return Head(name, classes, coef, intercept, offsets.astype(np.float32), temperature)
 
 
-def _full_linear(svc: LinearSVC, n_classes: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+def _full_linear(svc: LinearSVC | NBSVC, n_classes: int,
+                 n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients for every class, also classes missing from a fold (they score -inf-ish)."""
     coef = np.zeros((n_features, n_classes), dtype=np.float32)
     intercept = np.full(n_classes, -10.0, dtype=np.float32)
@@ -125,7 +174,7 @@ def _full_linear(svc: LinearSVC, n_classes: int, n_features: int) -> tuple[np.nd
     return coef, intercept
 
 
-def _full_scores(svc: LinearSVC, x: sp.csr_matrix, n_classes: int) -> np.ndarray:
+def _full_scores(svc: LinearSVC | NBSVC, x: sp.csr_matrix, n_classes: int) -> np.ndarray:
     coef, intercept = _full_linear(svc, n_classes, x.shape[1])
     return np.asarray(x @ coef) + intercept
 

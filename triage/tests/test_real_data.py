@@ -75,7 +75,7 @@ def test_the_held_out_complaints_give_no_product_descriptions() -> None:
 def test_accuracy_on_real_complaints_does_not_regress() -> None:
     """The default product head on the stratified 80% of the CFPB narratives, measured on the
     other 20%, and the Chinese types trained on their train file, measured on the dev file.
-    Floors a little under the figures in the README (product 0.82 / 0.59, zh dev 0.70 / 0.66)."""
+    Floors a little under the figures in the README (product 0.83 / 0.59, zh dev 0.70 / 0.66)."""
     from triage import data
     from triage.training import HeadData, english_heads, split, train
 
@@ -89,6 +89,6 @@ def test_accuracy_on_real_complaints_does_not_regress() -> None:
     dev = [e for e in full.zh_dev if e.text not in trained]
     product = evaluation._measure(model, "cfpb_product", test_part)
     zh = evaluation._measure(model, "zh_cause", dev)
-    assert product["accuracy"] >= 0.79 and product["macro_f1"] >= 0.52, product
+    assert product["accuracy"] >= 0.81 and product["macro_f1"] >= 0.52, product
     assert product["top3_accuracy"] >= 0.93
     assert zh["accuracy"] >= 0.67 and zh["macro_f1"] >= 0.62, zh

@@ -1,0 +1,39 @@
+"""The linear models heads are fitted with."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from triage.training import NBSVC, fit_head
+
+
+def _rows(seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = sp.random(60, 40, density=0.2, format="lil", random_state=seed, dtype=np.float64)
+    y = rng.integers(0, 3, 60)
+    for k in range(3):  # a feature that tells each class
+        x[np.flatnonzero(y == k), k] = 1.0
+    return sp.csr_matrix(x), y
+
+
+def test_nbsvm_folds_its_scaling_into_linear_coefficients() -> None:
+    x, y = _rows()
+    model = NBSVC(1.0).fit(x, y)
+    assert model.coef_.shape == (3, 40) and model.intercept_.shape == (3,)
+    assert list(model.classes_) == [0, 1, 2]
+    predicted = np.asarray(x @ model.coef_.T + model.intercept_).argmax(1)
+    assert (predicted == y).mean() > 0.9
+    two = NBSVC(1.0).fit(x, np.minimum(y, 1))  # two classes: one column, as LinearSVC
+    assert two.coef_.shape == (1, 40)
+    scores = np.asarray(x @ two.coef_.T).ravel() + two.intercept_[0]
+    assert ((scores > 0) == (y >= 1)).mean() > 0.9
+
+
+def test_the_product_head_is_an_nbsvm_and_others_a_linear_svc() -> None:
+    x, y = _rows(1)
+    labels = [f"c{v}" for v in y]
+    product = fit_head("cfpb_product", x, labels)
+    other = fit_head("zh_cause", x, labels)
+    assert product.classes == other.classes == ["c0", "c1", "c2"]
+    assert not np.allclose(product.coef, other.coef)
+    for head in (product, other):
+        assert (np.array(head.classes)[head.probabilities(x).argmax(1)] == labels).mean() > 0.9
