@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from clocks import selectors as clock_reads
@@ -80,3 +81,14 @@ def filter_complaints(
         flag = overdue_filter(timezone.now())
         queryset = queryset.filter(flag if overdue else ~flag)
     return queryset
+
+
+# What a list of complaints shows (the API's and the workspace's).
+LIST_FIELDS = ("number", "state", "version", "channel", "source", "received_at", "severity",
+               "codes", "unit__code", "unit__name", "customer__name")
+
+
+def for_listing(queryset: QuerySet[Complaint], summary_chars: int) -> QuerySet[Complaint]:
+    """The rows of a list: only the fields lists show, and the content read as its first
+    `summary_chars` characters (`summary`), never whole."""
+    return queryset.only(*LIST_FIELDS).annotate(summary=Substr("content", 1, summary_chars))

@@ -28,7 +28,7 @@ from complaints.choices import Channel, Severity, State
 from complaints.errors import ActionError, Conflict, NotFound
 from complaints.lifecycle import END, OPEN, STAFF
 from complaints.models import Complaint, Survey
-from complaints.selectors import access_complaint, allowed_actions, filter_complaints
+from complaints.selectors import access_complaint, allowed_actions, filter_complaints, for_listing
 from org.access import Principal, staff_principal, unit_by_code
 from triage.actions import decide_suggestion
 from triage.codes import DIMENSIONS
@@ -53,8 +53,12 @@ def _principal(request: HttpRequest) -> Principal:
     return principal
 
 
+SUMMARY_CHARS = 80
+
+
 def _rows(complaints: Any) -> list[dict[str, Any]]:
-    return [{"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.content[:80])}
+    """Table rows from a queryset made by for_listing(..., SUMMARY_CHARS)."""
+    return [{"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.summary)}
             for c in complaints]
 
 
@@ -81,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
     for key, (title, queryset) in boxes.items():
         queryset = queryset.distinct().order_by("received_at", "id")
         sections.append({"key": key, "title": title, "count": queryset.count(),
-                         "rows": _rows(queryset[:10])})
+                         "rows": _rows(for_listing(queryset, SUMMARY_CHARS)[:10])})
     return render(request, "workspace/home.html", {"sections": sections})
 
 
@@ -110,7 +114,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     queryset = search(queryset, query)
     sort = request.GET.get("sort", "-received")
-    queryset = queryset.order_by(*SORTS.get(sort, SORTS["-received"]))
+    queryset = for_listing(queryset.order_by(*SORTS.get(sort, SORTS["-received"])),
+                           SUMMARY_CHARS)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -325,7 +330,7 @@ def major_board(request: HttpRequest) -> HttpResponse:
     principal = _principal(request)
     queryset = (filter_complaints(principal, severity="major")
                 .exclude(state__in=[*END, State.CLOSED]).order_by("received_at", "id"))
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page = Paginator(for_listing(queryset, SUMMARY_CHARS), 50).get_page(request.GET.get("page"))
     return render(request, "workspace/major_board.html", {"page": page,
                                                           "rows": _rows(page.object_list)})
 

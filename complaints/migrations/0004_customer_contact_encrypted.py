@@ -6,14 +6,22 @@ from django.db import migrations, models
 from complaints import crypto
 
 
+CHUNK = 2000
+
+
 def encrypt_contacts(apps, schema_editor):  # type: ignore[no-untyped-def]
     Customer = apps.get_model("complaints", "Customer")
     rows = Customer.objects.exclude(phone="", email="").only("pk", "phone", "email")
-    for customer in rows.iterator(chunk_size=2000):
-        Customer.objects.filter(pk=customer.pk).update(
-            phone_enc=crypto.encrypt(customer.phone), phone_hash=crypto.phone_hash(customer.phone),
-            email_enc=crypto.encrypt(customer.email),
-        )
+    chunk = []
+    for customer in rows.iterator(chunk_size=CHUNK):
+        customer.phone_enc = crypto.encrypt(customer.phone)
+        customer.phone_hash = crypto.phone_hash(customer.phone)
+        customer.email_enc = crypto.encrypt(customer.email)
+        chunk.append(customer)
+        if len(chunk) == CHUNK:
+            Customer.objects.bulk_update(chunk, ["phone_enc", "phone_hash", "email_enc"])
+            chunk = []
+    Customer.objects.bulk_update(chunk, ["phone_enc", "phone_hash", "email_enc"])
 
 
 def decrypt_contacts(apps, schema_editor):  # type: ignore[no-untyped-def]
