@@ -52,11 +52,8 @@ def redact(payload: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
 
 def event_hash(*, prev_hash: str, number: str, seq: int, type: str, actor: str,
                at: dt.datetime, state_after: str, payload: dict[str, Any]) -> str:
-    body = json.dumps(
-        [prev_hash, number, seq, type, actor, _plain(at), state_after, commitments(payload)],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    return _digest([prev_hash, number, seq, type, actor, _plain(at), state_after,
+                    commitments(payload)])
 
 
 def seal_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: int | None,

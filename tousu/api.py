@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, SessionAuth
 from complaints.errors import ActionError
 from org.access import Principal, principal_for_token, staff_principal
 from tousu import messages
+from tousu.errors import error_body
 
 
 class BearerKey(HttpBearer):
@@ -38,8 +39,7 @@ api = NinjaAPI(
 
 def error(request: HttpRequest, status: int, detail: str,
           errors: list[tuple[str, str]] | None = None, code: str = "") -> HttpResponse:
-    body = {"detail": messages.detail(code, detail),
-            "errors": [{"field": f, "message": m, "code": code} for f, m in (errors or [])]}
+    body = error_body(messages.detail(code, detail), errors or [], code)
     return api.create_response(request, body, status=status)
 
 

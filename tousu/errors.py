@@ -5,6 +5,7 @@ that does not exist (404) and a method a path does not take (405)."""
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,13 +22,19 @@ def _unavailable() -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
+def error_body(message: str, errors: list[tuple[str, str]], code: str) -> dict[str, Any]:
+    """The API's error shape: `{"detail": ..., "errors": [{"field", "message", "code"}]}`."""
+    return {"detail": message,
+            "errors": [{"field": f, "message": m, "code": code} for f, m in errors]}
+
+
 def api_error(request: HttpRequest, status: int, code: str, english: str,
               field: str = "request") -> JsonResponse:
-    """The API's error shape, worded in the client's language."""
+    """An error in the API's shape from outside django-ninja (404, 405, 500, 503), worded in
+    the client's language."""
     with translation.override(translation.get_language_from_request(request)):
         message = detail(code, english)
-    return JsonResponse({"detail": message, "errors": [{"field": field, "message": message,
-                                                        "code": code}]}, status=status)
+    return JsonResponse(error_body(message, [(field, message)], code), status=status)
 
 
 def is_api(request: HttpRequest) -> bool:

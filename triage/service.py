@@ -36,8 +36,13 @@ _own: set[int] = set()  # added on commit, not yet seen by a sync
 _synced: dict[str, float] = {}
 
 
+def text_of(content: str, claim: str) -> str:
+    """What triage reads of a complaint: its content and its claim."""
+    return f"{content}\n{claim}".strip()
+
+
 def classification_text(complaint: Complaint) -> str:
-    return f"{complaint.content}\n{complaint.claim}".strip()
+    return text_of(complaint.content, complaint.claim)
 
 
 def duplicate_index(now: dt.datetime | None = None) -> dedup.Index:
@@ -125,7 +130,7 @@ class Reading:
 def read_complaint(content: str, claim: str, now: dt.datetime) -> Reading:
     """Classify the text, sign it and look its near-duplicates up in this process's index.
     A failure of the model is logged, never allowed to refuse the complaint."""
-    text = f"{content}\n{claim}".strip()
+    text = text_of(content, claim)
     predictions: list[engine.Prediction] = []
     version = ""
     try:
@@ -177,12 +182,6 @@ def record_triage(complaint: Complaint, reading: Reading) -> None:
     transaction.on_commit(lambda: _add_own(record, sig))
     ordered = sorted(suggestions, key=lambda s: s.head)  # as read back from the database
     complaint._triage_out = triage_out(complaint, ordered, record)  # type: ignore[attr-defined]
-
-
-def triage_registered(complaint: Complaint) -> None:
-    """Triage a complaint already saved (importers and tools that register row by row)."""
-    record_triage(complaint, read_complaint(complaint.content, complaint.claim,
-                                            complaint.registered_at or timezone.now()))
 
 
 def retriage(complaint: Complaint) -> None:
