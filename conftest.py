@@ -3,12 +3,25 @@
 import json
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
 os.environ.setdefault("TOUSU_TASKS", "manual")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Django removes its SQLite test database but not the WAL and shared-memory files beside
+    it; remove this process's, so var/ does not fill up run after run."""
+    from django.conf import settings
+
+    if not settings.configured or "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    name = Path(settings.DATABASES["default"]["TEST"]["NAME"])
+    for leftover in name.parent.glob(f"{name.name}*"):
+        leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -102,11 +102,19 @@ def sealed(column: str, hash_column: str = "", hasher: Callable[[str], str] = lo
     keyed hash `hasher` gives): reads decrypt, writes encrypt. A property, so that the model's
     constructor takes it as a keyword like a field."""
 
+    remembered = f"_{column}_clear"  # (token, clear value): one decryption per token
+
     def read(obj: Any) -> str:
-        return decrypt(getattr(obj, column))
+        token = getattr(obj, column)
+        known = obj.__dict__.get(remembered)
+        if known is None or known[0] != token:
+            known = obj.__dict__[remembered] = (token, decrypt(token))
+        return str(known[1])
 
     def write(obj: Any, value: str | None) -> None:
-        setattr(obj, column, encrypt(value or ""))
+        token = encrypt(value or "")
+        setattr(obj, column, token)
+        obj.__dict__[remembered] = (token, value or "")
         if hash_column:
             setattr(obj, hash_column, hasher(value or ""))
 

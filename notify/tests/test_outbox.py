@@ -45,6 +45,23 @@ def test_a_failing_gateway_is_retried_later_not_lost(register: Any, monkeypatch:
     assert row.next_attempt_at > row.created_at
 
 
+def test_a_retried_notification_once_sent_keeps_its_proof_and_no_error(
+        register: Any, monkeypatch: Any) -> None:
+    from django.utils import timezone
+
+    register()
+    register(customer={"name": "Jane Doe", "email": "jane@example.com", "language": "en"})
+    Notification.objects.update(last_error="gateway down", next_attempt_at=timezone.now())
+    monkeypatch.setattr("notify.sms.ConsoleGateway.send", lambda *args: "sms:gateway-42")
+    assert deliver_due() == 2
+    rows = {row.channel: row for row in Notification.objects.all()}
+    assert {row.status for row in rows.values()} == {"sent"}
+    assert rows["sms"].proof == "sms:gateway-42"
+    assert rows["email"].proof.startswith("email:")
+    assert all(row.last_error == "" and row.sent_at for row in rows.values())
+    assert len({row.sent_at for row in rows.values()}) == 1  # one batch, one time
+
+
 def test_the_same_notice_is_written_once(register: Any) -> None:
     from notify.customer import notify_customer
 

@@ -34,6 +34,20 @@ def test_phone_and_email_are_ciphertext_in_the_database(register: Any) -> None:
     assert (fresh.phone, fresh.email) == (PHONE, EMAIL)
 
 
+def test_a_value_is_decrypted_once_and_again_only_when_its_ciphertext_changes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: calls.append(token) or real(token))
+    customer = Customer(name="王五", phone=PHONE)
+    assert customer.phone == PHONE and calls == []  # set here: nothing to decrypt
+    customer.save()
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert (fresh.phone, fresh.phone) == (PHONE, PHONE) and len(calls) == 1
+    fresh.phone_enc = crypto.encrypt("13900000000")  # e.g. a key rotation's new ciphertext
+    assert fresh.phone == "13900000000" and len(calls) == 2
+
+
 def test_the_same_customer_is_found_again_by_name_and_phone(register: Any) -> None:
     first = register(customer={"name": "王五", "phone": PHONE, "id_number": ""}).customer
     again = register(customer={"name": "王五", "phone": PHONE, "id_number": ""}).customer
