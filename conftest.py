@@ -17,9 +17,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     it; remove this process's, so var/ does not fill up run after run."""
     from django.conf import settings
 
-    if not settings.configured or "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+    database: dict[str, Any] = settings.DATABASES["default"] if settings.configured else {}
+    if "sqlite" not in str(database.get("ENGINE")):
         return
-    name = Path(settings.DATABASES["default"]["TEST"]["NAME"])
+    name = Path(database["TEST"]["NAME"])
     for leftover in name.parent.glob(f"{name.name}*"):
         leftover.unlink(missing_ok=True)
 
