@@ -277,6 +277,7 @@ def profile(token: str, bodies: list[str]) -> tuple[float, float]:
 def run() -> dict[str, Any]:
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "var").mkdir(parents=True)
+    serving.triage_model(WORK / "var")
     os.environ.update(server_env())
     sys.path.insert(0, str(ROOT))
     import django

@@ -29,6 +29,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import serving  # bench/ is on sys.path: this script runs from it
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "intake_channels"
 DATA = Path(os.environ.get("TOUSU_DATA_DIR", str(ROOT.parent / "shared" / "data")))
@@ -258,6 +260,7 @@ def run() -> dict[str, Any]:
     """Run the benchmark in a child process and return its figures."""
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "var").mkdir(parents=True)
+    serving.triage_model(WORK / "var")
     env = {**os.environ, "TOUSU_VAR_DIR": str(WORK / "var"), "TOUSU_TASKS": "manual",
            "LOG_LEVEL": "WARNING", "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "tousu.settings"}
     env.pop("DATABASE_URL", None)

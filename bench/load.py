@@ -425,6 +425,7 @@ def drive(port: int, creds: Credentials, watched: Watched) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "var").mkdir(exist_ok=True)
+    serving.triage_model(WORK / "var")
     mode = tasks_mode()
     env = server_env(mode)
     os.environ.update(env)

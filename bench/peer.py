@@ -247,6 +247,7 @@ def prepare_ours(db: str) -> str:
     else:
         shutil.rmtree(WORK / "var", ignore_errors=True)
         (WORK / "var").mkdir(parents=True)
+    serving.triage_model(WORK / "var")  # ours classifies as in production; theirs has no such step
     run_quiet([python, "manage.py", "migrate", "--noinput", "-v0"], env, ROOT)
     out = run_quiet([python, "manage.py", "shell", "-v0", "-c", OURS_SETUP], env, ROOT)
     return out.strip().splitlines()[-1]

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -10,6 +11,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+MODEL_VAR = ROOT / "bench" / "work" / "triage-model"  # VAR_DIR of the one model all share
+
+
+def triage_model(var_dir: Path) -> None:
+    """Put the triage model a bank runs with into a benchmark's VAR_DIR, so that its
+    registrations classify and store suggested codes as in production. Trained once from the
+    shared data (without staff feedback) and again only when triage's code is newer."""
+    newest_code = max(p.stat().st_mtime for p in (ROOT / "triage").glob("*.py"))
+    models = MODEL_VAR / "models"
+    trained = [p.stat().st_mtime for p in models.glob("*")] if models.exists() else []
+    if not trained or max(trained) < newest_code:
+        shutil.rmtree(MODEL_VAR, ignore_errors=True)
+        MODEL_VAR.mkdir(parents=True)
+        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "manage.py", "train_triage",
+                        "--no-feedback"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "TOUSU_VAR_DIR": str(MODEL_VAR)}, timeout=600)
+    shutil.copytree(models, var_dir / "models", dirs_exist_ok=True)
 
 
 def free_port() -> int:
