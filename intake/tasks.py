@@ -1,7 +1,13 @@
 """Periodic jobs of the intake (run by tousu/beat.py in the embedded default, or any scheduler).
 Each is safe to run in several processes at once."""
 
+import time
+
 from intake import imap, letters, sms
+
+# Housekeeping runs every minute: it records letters in batches until none is left or this
+# much of the minute has passed, so a busy day's backlog never outgrows one batch a minute.
+HOUSEKEEPING_BUDGET_S = 45.0
 
 
 def poll_mailbox() -> int:
@@ -11,6 +17,12 @@ def poll_mailbox() -> int:
 
 def housekeeping() -> int:
     """Put delivered letters on their timelines with their proof; forget expired SMS nonces."""
-    recorded = letters.record_letter_proofs()
+    stop_at = time.monotonic() + HOUSEKEEPING_BUDGET_S
+    recorded = 0
+    while True:
+        batch = letters.record_letter_proofs()
+        recorded += batch
+        if not batch or time.monotonic() >= stop_at:
+            break
     sms.purge_nonces()
     return recorded

@@ -114,6 +114,23 @@ def test_a_delivered_letter_goes_on_the_timeline_once_with_its_proof(register: A
     assert event.payload["sha256"] == letter.sha256
 
 
+def test_housekeeping_records_a_backlog_larger_than_one_batch(register: Any,
+                                                             monkeypatch: Any) -> None:
+    from intake import tasks
+
+    real = letters.record_letter_proofs
+    monkeypatch.setattr(letters, "record_letter_proofs", lambda: real(limit=2))
+    complaints = [register() for _ in range(5)]
+    assert deliver_due() == 5
+    assert tasks.housekeeping() == 5
+    assert all(c.events.filter(type="letter_sent").count() == 1 for c in complaints)
+    monkeypatch.setattr(tasks, "HOUSEKEEPING_BUDGET_S", 0.0)  # out of time: one batch, no more
+    more = [register() for _ in range(3)]
+    assert deliver_due() == 3
+    assert tasks.housekeeping() == 2 and tasks.housekeeping() == 1
+    assert sum(c.events.filter(type="letter_sent").count() for c in more) == 3
+
+
 def test_a_letter_that_could_not_be_delivered_is_on_the_timeline_as_failed(register: Any) -> None:
     c = register()
     Notification.objects.update(status="failed", last_error="gateway down")
