@@ -3,14 +3,14 @@ complaint with a form for every action allowed now, and the dashboard. Every rea
 `complaints.selectors`, every write through `run_action` (or `workspace.actions`)."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -249,6 +249,8 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
         except ActionError as exc:
             stale = isinstance(exc, Conflict)
             status = exc.status
+            if stale:  # the form comes back with what was typed, at the version now current
+                form = _at_current_version(form, _get(principal, number).version)
             for field, message in exc.errors:
                 form.add_error(field if field in form.fields and field != "version" else None,
                                message)
@@ -257,6 +259,16 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
     context = _detail_context(principal, _get(principal, number), bound=form)
     context.update({"stale": stale, "failed": action})
     return render(request, "workspace/complaint_detail.html", context, status=status)
+
+
+def _at_current_version(form: ActionForm, version: int) -> ActionForm:
+    """The same input bound again with the complaint's current version, so that submitting the
+    page again after a 409 does not send the stale version a second time."""
+    data = cast(QueryDict, form.data).copy()  # request.POST: a mutable copy, lists kept
+    data[form.add_prefix("version")] = str(version)
+    fresh = action_form(form.action, version, data, form.files)
+    fresh.is_valid()
+    return fresh
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Complaint page actions, the audited reveal, search, home counts and bulk assign."""
 
+import re
 from typing import Any
 
 import pytest
@@ -26,6 +27,13 @@ def test_an_action_runs_and_a_stale_version_is_a_409(cast: Any, register: Any) -
     stale = client.post(f"/complaints/{c.number}/actions/note/",
                         {"note-version": "1", "note-text": "late"})
     assert stale.status_code == 409 and 'id="stale"' in stale.content.decode()
+    # What was typed comes back at the current version: submitting the page again works.
+    page = stale.content.decode()
+    assert re.search(r'name="note-version" value="2"', page)
+    assert re.search(r"note-text[^>]*>\s*late</textarea>", page)
+    again = client.post(f"/complaints/{c.number}/actions/note/",
+                        {"note-version": "2", "note-text": "late"})
+    assert again.status_code == 302 and c.events.filter(type="note").count() == 1
 
 
 def test_field_errors_come_back_under_the_field(cast: Any, register: Any) -> None:
