@@ -256,13 +256,17 @@ def release(row: QuarantinedMessage, actor: str) -> QuarantinedMessage:
 
 
 def record_system_event(complaint_id: int, type: str, payload: dict[str, Any],
-                        *, actor_label: str, actor_id: int | None = None) -> Complaint:
+                        *, actor_label: str, actor_id: int | None = None,
+                        bump_version: bool = True) -> Complaint:
     """Append an event the system records by itself (a letter's proof of sending) to the
     complaint's timeline. The complaint row is locked (select_for_update; on SQLite the
-    IMMEDIATE transaction) so the event chain cannot fork."""
+    IMMEDIATE transaction) so the event chain cannot fork. Without `bump_version` the version
+    staff act on stays as it was: a record made in the background must not turn the form a
+    handler has open into a 409."""
     with transaction.atomic():
         c = Complaint.objects.select_for_update().get(pk=complaint_id)
-        c.version += 1
+        if bump_version:
+            c.version += 1
         append_event(c, type, actor_label=actor_label, actor_id=actor_id, at=timezone.now(),
                      payload=payload)
         c.save(update_fields=["version", "last_event_seq", "last_event_hash", "updated_at"])

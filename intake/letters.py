@@ -234,6 +234,6 @@ def record_letter_proofs(limit: int = 500) -> int:
             if not sent:
                 payload["error"] = error[:500]
             record_system_event(letter.complaint_id, "letter_sent" if sent else "letter_failed",
-                                payload, actor_label="system")
+                                payload, actor_label="system", bump_version=False)
         recorded += 1
     return recorded

@@ -112,6 +112,9 @@ def test_a_delivered_letter_goes_on_the_timeline_once_with_its_proof(register: A
     assert event.payload["proof"] == letter.proof == Notification.objects.get().proof
     assert event.payload["proof"].startswith("console:") and event.actor_label == "system"
     assert event.payload["sha256"] == letter.sha256
+    # Recorded in the background: the version a handler has open is still current.
+    c.refresh_from_db()
+    assert c.version == 1 and c.last_event_seq == event.seq
 
 
 def test_housekeeping_records_a_backlog_larger_than_one_batch(register: Any,
