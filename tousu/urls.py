@@ -19,6 +19,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("intake/", include("intake.urls")),
     path("reports/", include("reports.urls")),
+    path("audit/", include("privacy.urls")),
     path("", include("workspace.urls")),
 ]
 handler404 = "tousu.errors.not_found"
