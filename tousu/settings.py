@@ -122,6 +122,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_CALLABLE = "ops.lockout.lockout"  # a bilingual page that says for how long
 # Lock by user name alone on purpose: an attacker rotating addresses must not get more guesses
 # at one staff account (axes suggests adding the address, which would allow exactly that).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

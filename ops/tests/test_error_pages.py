@@ -1,0 +1,30 @@
+"""The pages a person gets when a page does not exist or an account is locked: in the visitor's
+language, never Django's or django-axes' bare English."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("language", "lang", "words"), [
+    ("zh-CN", "zh-Hans", "页面不存在"), ("en", "en", "Page not found")])
+def test_an_unknown_page_is_a_404_in_the_visitors_language(language: str, lang: str,
+                                                           words: str) -> None:
+    response = Client(headers={"Accept-Language": language}).get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404 and words in page and f'lang="{lang}"' in page
+
+
+def test_a_locked_account_is_told_for_how_long(settings: Any) -> None:
+    settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME = 2, 0.25  # hours
+    get_user_model().objects.create_user("li.lei", password="right-password")
+    client = Client()
+    for _ in range(2):
+        response = client.post("/login/", {"username": "li.lei", "password": "wrong"})
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "连续 2 次登录失败" in page and "15 分钟后" in page and "try again in 15 minutes" in page
