@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import register_complaint, run_action
@@ -53,6 +54,30 @@ CUSTOMER_EVENTS = {
 }
 
 
+# Where a schema error lands on the filing form, and the one line the customer reads there:
+# pydantic's own messages are English and name internal fields.
+FILE_FIELDS = {("customer", "phone"): "phone", ("customer", "email"): "email",
+               ("customer", "name"): "name", ("content",): "content", ("claim",): "claim",
+               ("product",): "product", ("amount",): "amount", ("unit",): "account_branch",
+               ("account_branch",): "account_branch"}
+FIELD_MESSAGES = {"phone": gettext_lazy("Enter a valid mobile phone number."),
+                  "email": gettext_lazy("Enter a valid email address.")}
+
+
+def show_schema_errors(form: forms.Form, exc: ValidationError,
+                       where: dict[tuple[str, ...], str] | None = None) -> None:
+    """Put each schema error under the form field it concerns, as one localized line; an error
+    on no field of the form becomes one general line (never pydantic's raw text)."""
+    for error in exc.errors():
+        loc = tuple(str(part) for part in error["loc"])
+        field = (where or {}).get(loc) or (loc[0] if loc and loc[0] in form.fields else None)
+        if field is not None and field in form.fields:
+            if field not in form.errors:
+                form.add_error(field, FIELD_MESSAGES.get(field, _("This value is not valid.")))
+        elif "__all__" not in form.errors:
+            form.add_error(None, _("Some of the information is not valid; check and try again."))
+
+
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/index.html", {"track": pf.TrackForm()})
 
@@ -88,8 +113,8 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
                 _evidence(principal, complaint.number, d["evidence"], complaint.version)
         except ActionError as exc:
             form.add_error(None, exc.detail)
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            show_schema_errors(form, exc, FILE_FIELDS)
         else:
             request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []),
                                             complaint.number][-10:]
@@ -215,7 +240,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             return redirect("portal:status", number=number)
         except ActionError as exc:
             form.add_error(None, "; ".join(m for _f, m in exc.errors) or exc.detail)
-        except ValueError as exc:
-            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            show_schema_errors(form, exc)
     return render(request, "portal/status.html",
                   _status_context(c, (action, form)), status=422)

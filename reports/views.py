@@ -12,9 +12,38 @@ from pydantic import ValidationError
 from complaints.errors import ActionError
 from org.access import Principal, staff_principal
 from reports.api import ReportQuery, params_of
+from reports.scope import report_paths
 from reports.selectors import REPORTS, run_report
+from reports.stats import GROUPS
 from reports.tables import Report, Table
 
+# The reports' tabs, bilingual like the rest of these pages.
+TITLES = {
+    "statistics": "统计 Statistics",
+    "service": "服务指标 Service",
+    "root_causes": "根因 Root causes",
+    "regulator": "监管统计 Regulator",
+    "fca": "FCA 报表 FCA return",
+    "cfpb": "CFPB 报表 CFPB",
+    "disclosure": "年度披露 Disclosure",
+    "alerts": "预警 Alerts",
+    "withdrawals": "撤诉 Withdrawals",
+    "assessment": "考核 Assessment",
+}
+EVERY = [
+    ("day", "日 day"),
+    ("week", "周 week"),
+    ("month", "月 month"),
+    ("quarter", "季 quarter"),
+    ("year", "年 year"),
+]
+# The errors of the report parameters, in both languages, with the values that are valid.
+ERRORS = {
+    "Unknown period": "期间无效 Unknown period: 2026, 2026H1, 2026Q1, 2026-03, 2026-W10, "
+    "2026-03-05",
+    "Unknown dimension": "维度无效 Unknown dimension; valid: " + ", ".join(GROUPS),
+    "No such unit within your scope": "机构不在您的范围内 No such unit within your scope",
+}
 CHARTED = ("n", "count", "received", "opened", "total", "withdrawn", "valid", "subtree")
 
 
@@ -45,23 +74,50 @@ def _run(request: HttpRequest, name: str) -> tuple[Report | None, str]:
         query = ReportQuery.model_validate(request.GET.dict())
         return run_report(principal, name, params_of(query)), ""
     except ValidationError as exc:
-        return None, "; ".join(str(e["msg"]) for e in exc.errors())
+        return None, "参数无效 Invalid parameter: " + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
     except ActionError as exc:
         if exc.status == 404 and name not in REPORTS:
             raise Http404 from None
+        if exc.detail in ERRORS:
+            return None, ERRORS[exc.detail] + " (" + "; ".join(
+                f"{f}: {m}" for f, m in exc.errors
+            ) + ")"
         return None, exc.detail + ": " + "; ".join(m for _, m in exc.errors)
+
+
+def _cell(value: Any) -> Any:
+    """A figure as the page shows it: fractions (rates, p-values) to three decimals, and a
+    tiny one as "< 0.001" rather than 0.00009428…"""
+    if not isinstance(value, float):
+        return value
+    if 0 < abs(value) < 0.001:
+        return "< 0.001"
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse | None:
+    """The bilingual 403 page for staff without a reporting role (None for the others)."""
+    if report_paths(_principal(request)):
+        return None
+    return render(request, "reports/forbidden.html", status=403)
 
 
 @login_required
 def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
+    if (refused := _forbidden(request)) is not None:
+        return refused
     report, error = _run(request, name)
     status = 200 if report else 400
     tables = [
         {
             "t": t,
             "chart": _chart(t),
-            "rows": [[row.get(c.key) for c in t.columns] + [row.get("drill")] for row in t.rows],
-            "totals": [t.totals.get(c.key) if t.totals else None for c in t.columns],
+            "rows": [
+                [_cell(row.get(c.key)) for c in t.columns] + [row.get("drill")] for row in t.rows
+            ],
+            "totals": [_cell(t.totals.get(c.key)) if t.totals else None for c in t.columns],
         }
         for t in (report.tables if report else [])
     ]
@@ -75,7 +131,10 @@ def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
             "report": report,
             "error": error,
             "tables": tables,
-            "reports": [(n, text) for n, (_, text) in REPORTS.items() if n != "drill"],
+            "reports": [
+                (n, TITLES.get(n, n), text) for n, (_, text) in REPORTS.items() if n != "drill"
+            ],
+            "every": EVERY,
             "xlsx": f"/api/v1/reports/{name}?{query.urlencode()}",
             "f": request.GET,
         },
@@ -86,6 +145,8 @@ def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
 @login_required
 def disclosure_page(request: HttpRequest, year: int) -> HttpResponse:
     """The annual public disclosure, laid out for printing (the browser prints it to PDF)."""
+    if (refused := _forbidden(request)) is not None:
+        return refused
     query = request.GET.copy()
     query["period"] = str(year)
     request.GET = query  # type: ignore[assignment]

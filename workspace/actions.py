@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from complaints import crypto
 from complaints.audit import append_event
-from complaints.errors import Forbidden
+from complaints.errors import ActionError, Forbidden
 from complaints.lifecycle import STAFF
 from complaints.selectors import access_complaint
 from org.access import Principal
@@ -16,12 +16,17 @@ def reveal_customer(principal: Principal, number: str, purpose: str) -> dict[str
     """The customer's identifiers unmasked, for staff who act on the complaint. Every reveal is
     an event on the complaint's tamper-evident timeline (who, when, why); the version is not
     bumped because nothing the forms act on changed. The row is locked so the event chain
-    cannot fork with a concurrent action."""
+    cannot fork with a concurrent action. A reveal needs a purpose: the audit trail must say
+    why, so without one nothing is revealed and nothing is recorded."""
+    purpose = purpose.strip()
     with transaction.atomic():
         complaint = access_complaint(principal, number, for_update=True)
         if not principal.roles_on(complaint.unit.path) & STAFF:
             raise Forbidden("You may not reveal this customer's details",
                             [("reveal", "not permitted")], code="forbidden")
+        if not purpose:
+            raise ActionError("Give the purpose of the reveal", [("purpose", "required")],
+                              code="purpose_required")
         customer = complaint.customer
         append_event(complaint, "reveal_customer", actor_label=principal.label,
                      actor_id=principal.user_id, at=timezone.now(),

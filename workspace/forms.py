@@ -116,9 +116,11 @@ def form_field(name: str, info: FieldInfo) -> forms.Field:
                                help_text=_("Separate several values with commas"))
     if isinstance(base, type) and issubclass(base, enum.Enum):
         choices = [(m.value, bilingual(getattr(m, "label", m.value))) for m in base]
-        if not required:
+        if nullable:  # "—" means "not given", which the schema takes as None
             choices = [("", "—"), *choices]
-        return forms.ChoiceField(label=label, choices=choices, required=required,
+        # A choice with a default but no None has no "not given": it is required, preselected
+        # on the default, so "—" is never offered only to be refused.
+        return forms.ChoiceField(label=label, choices=choices, required=not nullable,
                                  initial=getattr(initial, "value", initial))
     if base is bool:
         return forms.BooleanField(label=label, required=False, initial=initial)

@@ -25,10 +25,16 @@ from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
 from complaints.choices import Channel, Severity, State
-from complaints.errors import ActionError, Conflict, NotFound
-from complaints.lifecycle import END, OPEN, STAFF
+from complaints.errors import ActionError, Conflict, Forbidden, NotFound
+from complaints.lifecycle import END, MANAGERS, OPEN, STAFF
 from complaints.models import Complaint, Survey
-from complaints.selectors import access_complaint, allowed_actions, filter_complaints, for_listing
+from complaints.selectors import (
+    access_complaint,
+    allowed_actions,
+    filter_complaints,
+    for_listing,
+    may_act,
+)
 from org.access import Principal, staff_principal, unit_by_code
 from triage.actions import decide_suggestion
 from triage.codes import DIMENSIONS
@@ -66,9 +72,17 @@ def _deadlines(condition: Q) -> Q:
     return Q(Exists(Deadline.objects.filter(condition, complaint=OuterRef("pk"))))
 
 
+# Each home section as list filters, so its "all" link opens the list filtered the same way.
+SECTION_FILTERS = {"mine": "open=1&handler=me", "queue": "open=1&handler=none",
+                   "due_soon": "open=1&due_soon=1", "overdue": "open=1&overdue=1",
+                   "major": "open=1&severity=major"}
+HOME_ROWS = 10
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """My work orders, my unit's queue, due soon, overdue and major, each with its count."""
+    """My work orders, my unit's queue, due soon, overdue and major, each with its count and a
+    link to all of it on the list."""
     principal = _principal(request)
     now = timezone.now()
     live = filter_complaints(principal).exclude(state__in=[*END, State.CLOSED])
@@ -85,32 +99,77 @@ def home(request: HttpRequest) -> HttpResponse:
     for key, (title, queryset) in boxes.items():
         queryset = queryset.distinct().order_by("received_at", "id")
         sections.append({"key": key, "title": title, "count": queryset.count(),
-                         "rows": _rows(for_listing(queryset, SUMMARY_CHARS)[:10])})
-    return render(request, "workspace/home.html", {"sections": sections})
+                         "rows": _rows(for_listing(queryset, SUMMARY_CHARS)[:HOME_ROWS]),
+                         "more": f"{SECTION_FILTERS[key]}&sort=received"})
+    return render(request, "workspace/home.html", {"sections": sections,
+                                                   "shown": HOME_ROWS})
 
 
-def _list_filters(request: HttpRequest) -> dict[str, Any]:
+def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
+    """The list's filters from the query string, and a message for each one that is not valid
+    (that filter is then left out; the others still apply)."""
     get = request.GET
-    unit = unit_by_code(get.get("unit", "")) if get.get("unit") else None
-    start, end = parse_date(get.get("from", "") or ""), parse_date(get.get("to", "") or "")
+    errors: list[str] = []
+
+    def choice(name: str, values: list[str], label: str) -> str:
+        value = get.get(name, "")
+        if value and value not in values:
+            errors.append(_("Unknown %(filter)s: %(value)s") % {"filter": label,
+                                                                 "value": value[:40]})
+            return ""
+        return value
+
+    def date(name: str, label: str) -> dt.date | None:
+        value = get.get(name, "") or ""
+        try:
+            parsed = parse_date(value) if value else None
+        except ValueError:
+            parsed = None
+        if value and parsed is None:
+            errors.append(_("%(filter)s is not a date (YYYY-MM-DD): %(value)s")
+                          % {"filter": label, "value": value[:40]})
+        return parsed
+
+    unit = unit_by_code(get.get("unit", "")[:32]) if get.get("unit") else None
+    if get.get("unit") and unit is None:
+        errors.append(_("Unknown %(filter)s: %(value)s") % {"filter": _("Unit code"),
+                                                             "value": get["unit"][:40]})
+    start, end = date("from", _("Received from")), date("to", _("Received to"))
     tz = timezone.get_current_timezone()
-    return {
-        "state": get.get("state", "") if get.get("state") in State.values else "",
+    found = {
+        "state": choice("state", State.values, _("State")),
         "unit_path": unit.path if unit else "",
-        "severity": get.get("severity", "") if get.get("severity") in Severity.values else "",
-        "channel": get.get("channel", "") if get.get("channel") in Channel.values else "",
+        "severity": choice("severity", Severity.values, _("Severity")),
+        "channel": choice("channel", Channel.values, _("Channel")),
         "code": get.get("code", "")[:32],
         "received_from": dt.datetime.combine(start, dt.time(), tz) if start else None,
         "received_to": (dt.datetime.combine(end, dt.time(), tz) + dt.timedelta(days=1)
                         if end else None),
         "overdue": True if get.get("overdue") == "1" else None,
     }
+    choice("handler", ["me", "none"], _("Handler"))
+    return found, errors
+
+
+def _narrow(queryset: Any, principal: Principal, get: QueryDict) -> Any:
+    """The list's filters that mirror the home sections: whose work order, still open, due
+    soon."""
+    if get.get("handler") == "me":
+        queryset = queryset.filter(handler_id=principal.user_id)
+    elif get.get("handler") == "none":
+        queryset = queryset.filter(handler__isnull=True)
+    if get.get("open") == "1":
+        queryset = queryset.exclude(state__in=[*END, State.CLOSED])
+    if get.get("due_soon") == "1":
+        queryset = queryset.filter(_deadlines(clock_reads.due_soon(timezone.now(), DUE_SOON)))
+    return queryset
 
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     principal = _principal(request)
-    queryset = filter_complaints(principal, **_list_filters(request))
+    filters, errors = _list_filters(request)
+    queryset = _narrow(filter_complaints(principal, **filters), principal, request.GET)
     query = request.GET.get("q", "").strip()[:200]
     queryset = search(queryset, query)
     sort = request.GET.get("sort", "-received")
@@ -121,6 +180,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     return render(request, "workspace/complaint_list.html", {
         "page": page, "rows": _rows(page.object_list), "query": query, "sort": sort,
+        "filter_errors": errors,
+        "handlers": [("me", _("My work orders")), ("none", _("Not yet claimed"))],
         "f": request.GET, "params": params.urlencode(),
         "states": [(v, bilingual(lb)) for v, lb in State.choices],
         "severities": [(v, bilingual(lb)) for v, lb in Severity.choices],
@@ -153,23 +214,51 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     return redirect(f"{request.path.replace('bulk-assign/', '')}?{request.GET.urlencode()}")
 
 
+def _above(principal: Principal, complaint: Complaint) -> bool:
+    """Whether the user manages a unit above the complaint's (who decides a review)."""
+    paths = [p for role, p in principal.grants if role in MANAGERS]
+    unit = complaint.unit
+    if unit.parent_id is None:
+        return unit.path in paths
+    return any(unit.path.startswith(p) and unit.path != p for p in paths)
+
+
+def _offered(principal: Principal, complaint: Complaint) -> list[str]:
+    """The allowed actions less those the action would refuse now: resuming a clock that is
+    not paused, deciding a review from the complaint's own unit."""
+    found = allowed_actions(principal, complaint)
+    if "resume" in found and not any(d.status == "paused" for d in complaint.deadlines.all()):
+        found.remove("resume")
+    if "decide_review" in found and not _above(principal, complaint):
+        found.remove("decide_review")
+    return found
+
+
+def _masked(customer: Any) -> dict[str, str]:
+    return {"name": mask_name(customer.name), "phone": mask_phone(customer.phone),
+            "email": mask_email(customer.email),
+            "id_number": mask_id(crypto.decrypt(customer.id_number_enc))}
+
+
 def _detail_context(principal: Principal, complaint: Complaint,
                     bound: ActionForm | None = None) -> dict[str, Any]:
     now = timezone.now()
     customer = complaint.customer
     forms = [bound if bound is not None and bound.action == a
              else action_form(a, complaint.version)
-             for a in allowed_actions(principal, complaint)]
+             for a in _offered(principal, complaint)]
     deadlines = [{"d": d, "overdue": d.overdue(now),
                   "due": f"{clock_service.local_due(d):%Y-%m-%d %H:%M %Z}"}
                  for d in complaint.deadlines.all()]
     return {
         "c": complaint, "forms": forms, "deadlines": deadlines,
+        # Identifiers in the customer's words are masked like the customer card; the audited
+        # reveal shows them in full.
+        "content": mask_text(complaint.content), "claim": mask_text(complaint.claim),
+        "may_write": principal.api_key_id is None and may_act(principal, complaint, "contact"),
         "state_label": bilingual(complaint.get_state_display()),
         "severity_label": bilingual(complaint.get_severity_display()),
-        "customer": {"name": mask_name(customer.name), "phone": mask_phone(customer.phone),
-                     "email": mask_email(customer.email),
-                     "id_number": mask_id(crypto.decrypt(customer.id_number_enc))},
+        "customer": _masked(customer),
         "events": [{"e": e, "label": ACTION_LABELS.get(e.type, e.type),
                     "state": bilingual(State(e.state_after).label)
                     if e.state_after in State.values else e.state_after}
@@ -239,7 +328,7 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
     if action not in ACTION_SCHEMAS:
         raise Http404
     form = action_form(action, complaint.version, request.POST, request.FILES)
-    status, stale = 422, False
+    status, stale, action_error = 422, False, ""
     params = form.to_params() if form.is_valid() else None
     if params is not None:
         try:
@@ -247,7 +336,9 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
             messages.success(request, _("Done: %(action)s") % {"action": ACTION_LABELS[action]})
             return redirect("workspace:complaint_detail", number=number)
         except ActionError as exc:
-            stale = isinstance(exc, Conflict)
+            # Only a stale version is "someone changed it"; other conflicts (a state that no
+            # longer allows the action, an approval still needed) say what they are.
+            stale = isinstance(exc, Conflict) and exc.code == "stale_version"
             status = exc.status
             if stale:  # the form comes back with what was typed, at the version now current
                 form = _at_current_version(form, _get(principal, number).version)
@@ -256,8 +347,10 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
                                message)
             if not exc.errors:
                 form.add_error(None, exc.detail)
+            if not stale:  # also above the page: the form may not be offered any more
+                action_error = "; ".join(m for _f, m in exc.errors) or exc.detail
     context = _detail_context(principal, _get(principal, number), bound=form)
-    context.update({"stale": stale, "failed": action})
+    context.update({"stale": stale, "failed": action, "action_error": action_error})
     return render(request, "workspace/complaint_detail.html", context, status=status)
 
 
@@ -281,6 +374,13 @@ def decide(request: HttpRequest, number: str, head: str) -> HttpResponse:
     _get(principal, number)
     choice = "" if request.POST.get("accept") else request.POST.get("choice", "")
     kind, _sep, value = choice.partition(":")
+    if not request.POST.get("accept") and (kind not in ("label", "code") or not value.strip()):
+        # Neither an acceptance nor one of the offered choices: refused, never taken as an
+        # acceptance of the model's best option.
+        context = _detail_context(principal, _get(principal, number))
+        context["triage_error"] = _("Choose one of the offered classifications (%(choice)s is "
+                                    "not one).") % {"choice": choice[:40] or "—"}
+        return render(request, "workspace/complaint_detail.html", context, status=422)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -311,14 +411,25 @@ def similar(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer's details and the complaint's words in full, for a stated purpose (audited);
+    without a purpose the form comes back with the error and nothing is revealed."""
     principal = _principal(request)
     try:
         revealed = reveal_customer(principal, number, request.POST.get("purpose", ""))
     except NotFound:
         raise Http404 from None
-    except ActionError:
+    except Forbidden:
         return HttpResponse(status=403)
-    return render(request, "workspace/_customer_revealed.html", {"customer": revealed})
+    except ActionError:
+        complaint = _get(principal, number)
+        # htmx swaps only 2xx answers: it gets the card back with the error under the field.
+        return render(request, "workspace/_customer_slot.html",
+                      {"c": complaint, "customer": _masked(complaint.customer),
+                       "may_reveal": True, "purpose_error": True},
+                      status=200 if request.headers.get("HX-Request") else 422)
+    complaint = _get(principal, number)
+    return render(request, "workspace/_customer_revealed.html",
+                  {"customer": revealed, "c": complaint})
 
 
 @login_required

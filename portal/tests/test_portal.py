@@ -110,3 +110,21 @@ def test_an_unknown_language_cookie_falls_back_to_chinese(cast: Any) -> None:
     client = Client(headers={"accept-language": "en"})
     client.cookies["django_language"] = "xx-bogus"
     assert 'lang="zh-Hans"' in client.get("/portal/").content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_bad_phone_is_one_localized_line_under_the_field(cast: Any, language: str) -> None:
+    from django.conf import settings
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.post("/portal/file/", {
+        "name": "李四", "phone": "123", "content": "借记卡被盗刷", "claim": "赔偿"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "pydantic" not in page and "validation error" not in page
+    assert "input_value" not in page and "ComplaintIn" not in page
+    expected = ("Enter a valid mobile phone number." if language == "en"
+                else "请输入有效的手机号码。")
+    assert expected in page
+

@@ -40,3 +40,29 @@ def test_a_valid_form_gives_the_schema_instance() -> None:
     assert form.is_valid()
     params: Any = form.to_params()
     assert params.version == 2 and params.kind == "call" and params.outbound is True
+
+
+@pytest.mark.parametrize("action", sorted(LIFECYCLE))
+def test_no_action_offers_a_dash_that_the_schema_would_refuse(action: str) -> None:
+    """A "—" choice is offered only where the schema takes it as "not given" (None)."""
+    from django import forms
+
+    schema = ACTION_SCHEMAS[action]
+    form = action_form(action, 3)
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ChoiceField) or ("", "—") not in list(field.choices):
+            continue
+        params = action_form(action, 3, {f"{action}-version": "3", f"{action}-{name}": ""})
+        params.is_valid()
+        assert name not in params.errors, (name, params.errors.get(name))
+        assert schema.model_fields[name].default is None, name
+
+
+@pytest.mark.parametrize(("action", "name", "default"), [
+    ("propose_resolution", "sent_via", "sms"), ("respond", "sent_via", "sms"),
+    ("escalate", "severity", "major")])
+def test_a_choice_with_a_default_is_required_and_preselected(action: str, name: str,
+                                                             default: str) -> None:
+    field = action_form(action, 1).fields[name]
+    assert field.required and ("", "—") not in list(field.choices)  # type: ignore[attr-defined]
+    assert field.initial == default

@@ -122,3 +122,21 @@ def test_a_complaint_without_suggestions_says_so(cast: Any, register: Any) -> No
     client.cookies["django_language"] = "en"
     page = client.get(f"/complaints/{c.number}/").content.decode()
     assert "No classification suggestions" in page
+
+
+@pytest.mark.parametrize("choice", ["C01", "", "label:", "bogus:C01"])
+def test_a_malformed_choice_is_refused_not_taken_as_acceptance(cast: Any, register: Any,
+                                                               choice: str) -> None:
+    c = register()
+    suggestion = _suggest(c)
+    client = cast.client("alice")
+    url = f"/complaints/{c.number}/suggestions/zh_cause/"
+    zh = client.post(url, {"version": c.version, "choice": choice},
+                     HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert zh.status_code == 422 and "请从给出的分类中选择" in zh.content.decode()
+    en = client.post(url, {"version": c.version, "choice": choice}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Choose one of the offered classifications" in en.content.decode()
+    suggestion.refresh_from_db()
+    c.refresh_from_db()
+    assert suggestion.status == "pending" and c.version == 1
+    assert not c.events.filter(type="classify").exists()

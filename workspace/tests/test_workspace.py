@@ -103,3 +103,93 @@ def test_the_dashboard_renders_its_data(cast: Any, register: Any) -> None:
     register()
     page = cast.client("cpo").get("/dashboard/").content.decode()
     assert 'id="dashboard-data"' in page and "echarts.min.js" in page
+
+
+@pytest.mark.parametrize("purpose", [None, "", "   "])
+def test_a_reveal_without_a_purpose_reveals_nothing_and_is_not_audited(
+        cast: Any, register: Any, purpose: str | None) -> None:
+    c = register()
+    data = {} if purpose is None else {"purpose": purpose}
+    client = cast.client("alice")
+    response = client.post(f"/complaints/{c.number}/reveal/", data,
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "13812345678" not in page and "张三" not in page and "请说明查看目的" in page
+    en = client.post(f"/complaints/{c.number}/reveal/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Give the purpose of the reveal" in en.content.decode()
+    htmx = client.post(f"/complaints/{c.number}/reveal/", data, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200 and 'id="purpose-error"' in htmx.content.decode()
+    assert not c.events.filter(type="reveal_customer").exists()
+
+
+def test_identifiers_in_the_content_are_masked_on_the_page_and_shown_by_the_reveal(
+        cast: Any, register: Any) -> None:
+    c = register(content="卡号 6222021234567890123 电话 13912345678", claim="退款到 13912345678")
+    client = cast.client("alice")
+    page = client.get(f"/complaints/{c.number}/").content.decode()
+    assert "6222021234567890123" not in page and "13912345678" not in page
+    assert "0123" in page and "139****5678" in page
+    revealed = client.post(f"/complaints/{c.number}/reveal/",
+                           {"purpose": "call back"}).content.decode()
+    assert "6222021234567890123" in revealed and "13912345678" in revealed
+
+
+def test_the_complaint_page_links_to_the_letters_for_those_who_may_write(
+        cast: Any, register: Any) -> None:
+    c = register()
+    link = f'href="/intake/complaints/{c.number}/letter/"'
+    assert link in cast.client("alice").get(f"/complaints/{c.number}/").content.decode()
+    assert link not in cast.client("audrey").get(f"/complaints/{c.number}/").content.decode()
+
+
+def test_the_menu_links_to_registration_for_roles_that_register(cast: Any) -> None:
+    for name in ("agent", "alice", "mia", "cpo"):
+        assert 'data-nav="register"' in cast.client(name).get("/home/").content.decode(), name
+    for name in ("audrey", "root"):
+        assert 'data-nav="register"' not in cast.client(name).get("/home/").content.decode()
+
+
+def test_resume_is_offered_only_while_the_clock_is_paused(cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+    from complaints.choices import PauseReason
+
+    c = register()
+    run_action(cast.principal("mia"), c.number, "accept",
+               ACTION_SCHEMAS["accept"].model_validate({"version": 1}))
+    client = cast.client("mia")
+    page = client.get(f"/complaints/{c.number}/").content.decode()
+    assert 'data-action="pause"' in page and 'data-action="resume"' not in page
+    run_action(cast.principal("mia"), c.number, "pause", ACTION_SCHEMAS["pause"].model_validate(
+        {"version": 2, "reason": PauseReason.CORRECTION.value, "detail": "等待客户补充材料"}))
+    assert 'data-action="resume"' in client.get(f"/complaints/{c.number}/").content.decode()
+
+
+def test_a_review_is_offered_to_the_unit_above_only_and_a_refusal_is_shown(
+        cast: Any, register: Any) -> None:
+    from complaints.models import Complaint
+
+    c = register()
+    Complaint.objects.filter(pk=c.pk).update(state="reviewing")
+    url = f"/complaints/{c.number}/"
+    assert 'data-action="decide_review"' not in cast.client("mia").get(url).content.decode()
+    assert 'data-action="decide_review"' in cast.client("max").get(url).content.decode()
+    refused = cast.client("mia").post(f"{url}actions/decide_review/", {
+        "decide_review-version": str(c.version), "decide_review-outcome": "upheld",
+        "decide_review-reasons": "理由充分"})
+    assert refused.status_code == 403
+    assert 'id="action-error"' in refused.content.decode()
+    assert "higher unit only" in refused.content.decode()
+
+
+def test_a_conflict_other_than_a_stale_version_says_what_it_is(cast: Any,
+                                                               register: Any) -> None:
+    c = register()
+    client = cast.client("mia")
+    assert client.post(f"/complaints/{c.number}/actions/accept/",
+                       {"accept-version": "1"}).status_code == 302
+    again = client.post(f"/complaints/{c.number}/actions/accept/", {"accept-version": "2"})
+    page = again.content.decode()
+    assert again.status_code == 409
+    assert 'id="stale"' not in page and 'id="action-error"' in page
