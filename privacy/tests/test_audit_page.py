@@ -29,6 +29,8 @@ def test_auditors_see_reveals_and_exports_in_their_scope_only(cast: Any, registe
     log_access(cast.principal("mia"), AccessKind.REPORT_EXPORT, channel="web",
                target="statistics.xlsx", detail={})
     page = cast.client("audrey").get("/audit/").content.decode()
+    assert 'data-nav="audit"' in page
+    assert 'data-nav="audit"' not in cast.client("alice").get("/home/").content.decode()
     assert c.number in page and "回电核实身份" in page and "staff:alice" in page
     assert "statistics.xlsx" in page and "staff:mia" in page
     assert cast.client("cpo").get("/audit/").status_code == 200
