@@ -238,34 +238,42 @@ def extend(complaint_id: int, obligation: str, total_days: int, reason: str, app
     else:
         extendable = [d for d in rows if (r := pack.rule(d.obligation)) and r.extensions]
         if not extendable:
-            raise ClockError(field, f"The {pack.code} rule pack allows no extension here")
+            raise ClockError(field, f"{pack.code} 规则不允许在此延期 / The {pack.code} rule pack "
+                                    "allows no extension here")
         deadline = next((d for d in extendable if d.status in RUNNING), extendable[0])
     if deadline is None or deadline.status not in RUNNING:
-        raise ClockError(field, f"No running {obligation or 'decision'} deadline to extend")
+        raise ClockError(field, f"没有可延期的进行中期限 / No running "
+                                f"{obligation or 'decision'} deadline to extend")
     rule = pack.rule(deadline.obligation)
     steps = rule.steps(frozenset(flags)) if rule else ()
     if rule is None or not steps:
-        raise ClockError(field, f"The {pack.code} rule pack allows no extension of "
-                                f"{deadline.obligation}")
+        raise ClockError(field, f"{pack.code} 规则不允许延长此期限 / The {pack.code} rule pack "
+                                f"allows no extension of {deadline.obligation}")
     if deadline.status == DS.OPEN and not rules.in_time(at, deadline.due_at):
-        raise ClockError("total_days", "The deadline has passed and can no longer be extended")
+        raise ClockError("total_days", "期限已过，不能再延期 / The deadline has passed and can no "
+                                        "longer be extended")
     if total_days > steps[-1].to:
-        raise ClockError("total_days", f"May not exceed {steps[-1].to} days")
+        raise ClockError("total_days", f"不能超过 {steps[-1].to} 天 / May not exceed "
+                                        f"{steps[-1].to} days")
     step = next(s for s in steps if s.to >= total_days)
     count, day_type = _current(deadline, rule)
     if step.day_type == day_type and total_days <= count:
-        raise ClockError("total_days", f"Must exceed the current {count} days")
+        raise ClockError("total_days", f"须超过当前的 {count} 天 / Must exceed the current "
+                                        f"{count} days")
     if step.senior and not senior:
         below = max((s.to for s in steps if s.to < step.to), default=rule.count)
-        raise ClockError("approver", f"Beyond {below} days needs a senior approver")
+        raise ClockError("approver", f"超过 {below} 天须由上级审批 / Beyond {below} days needs a "
+                                      "senior approver")
     missing = sorted(step.requires - set(conditions))
     if missing:
-        raise ClockError("conditions", f"Extending to {total_days} days needs: "
+        raise ClockError("conditions", f"延期至 {total_days} 天须满足：{'、'.join(missing)} / "
+                                       f"Extending to {total_days} days needs: "
                                        f"{', '.join(missing)}")
     due = rules.due_at(pack, rule, deadline.started_at, count=total_days,
                        day_type=step.day_type, extra_days=_paused_units(deadline))
     if due <= deadline.due_at:
-        raise ClockError("total_days", "The new due time must be later than the current one")
+        raise ClockError("total_days", "新的到期时间须晚于当前到期时间 / The new due time must be "
+                                        "later than the current one")
     deadline.extensions = [*deadline.extensions, {
         "total_days": total_days, "day_type": step.day_type, "reason": reason,
         "approver": approver, "senior": senior, "conditions": sorted(set(conditions)),
@@ -302,12 +310,13 @@ def pause_decision(complaint_id: int, at: dt.datetime, reason: str) -> None:
     pack = _pack_of(rows)
     if reason not in pack.pause_reasons:
         allowed = ", ".join(sorted(pack.pause_reasons)) or "none"
-        raise ClockError("reason", f"The {pack.code} rule pack does not stop the clock for "
-                                   f"{reason} (allowed: {allowed})")
+        raise ClockError("reason", f"{pack.code} 规则不因此原因中止计时 / The {pack.code} rule "
+                                   f"pack does not stop the clock for {reason} (allowed: "
+                                   f"{allowed})")
     running = [d for d in rows if d.status == DS.OPEN
                and (r := pack.rule(d.obligation)) is not None and r.pausable]
     if not running:
-        raise ClockError("reason", "The decision clock is not running")
+        raise ClockError("reason", "处理期限未在计时 / The decision clock is not running")
     for deadline in running:
         deadline.status = DS.PAUSED
         deadline.paused_since = at
@@ -322,7 +331,7 @@ def resume_decision(complaint_id: int, at: dt.datetime) -> Deadline:
     pack = _pack_of(rows)
     paused = [d for d in rows if d.status == DS.PAUSED and d.paused_since is not None]
     if not paused:
-        raise ClockError("state", "The decision clock is not paused")
+        raise ClockError("state", "处理期限未中止 / The decision clock is not paused")
     for deadline in paused:
         rule = pack.rule(deadline.obligation)
         _close_pause(deadline, at)

@@ -62,7 +62,9 @@ def complaint_out(principal: Principal, c: Complaint,
         external_ref=c.external_ref, received_at=timezone.localtime(c.received_at),
         unit=c.unit.code, handler=c.handler.get_username() if c.handler else None,
         severity=c.severity, codes=c.codes, tags=c.tags, signals=c.signals, product=c.product,
-        content=c.content, claim=c.claim, amount=c.amount,
+        # Identifiers are masked in every answer; the API has no reveal (the workspace's is
+        # audited), so a caller never gets a card number or a phone from the text either.
+        content=mask_text(c.content), claim=mask_text(c.claim), amount=c.amount,
         customer=CustomerOut(
             name=mask_name(customer.name), phone=mask_phone(customer.phone),
             email=mask_email(customer.email),
@@ -120,7 +122,8 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
     if filters.unit:
         unit = OrgUnit.objects.filter(code=filters.unit).first()
         if unit is None:
-            raise ActionError("Unknown unit", [("unit", f"no org unit {filters.unit!r}")])
+            raise ActionError("Unknown unit", [(
+                "unit", f"没有机构 {filters.unit!r} / no org unit {filters.unit!r}")])
         unit_path = unit.path
     queryset = filter_complaints(
         principal, state=filters.state or "", unit_path=unit_path,

@@ -25,7 +25,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def _no_nul(value: object) -> object:
     if isinstance(value, str) and "\x00" in value:
-        raise ValueError("contains a NUL character")
+        raise ValueError("含有 NUL 字符 / contains a NUL character")
     if isinstance(value, list | tuple | set):
         for item in value:
             _no_nul(item)
@@ -62,14 +62,14 @@ class CustomerIn(Strict):
     @classmethod
     def _phone(cls, value: str) -> str:
         if value and not _PHONE.match(value):
-            raise ValueError("not a phone number")
+            raise ValueError("不是有效的电话号码 / not a phone number")
         return value
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
         if value and not _EMAIL.match(value):
-            raise ValueError("not an email address")
+            raise ValueError("不是有效的邮箱地址 / not an email address")
         return value
 
     @field_validator("id_number")
@@ -77,7 +77,8 @@ class CustomerIn(Strict):
     def _id_number(cls, value: str) -> str:
         value = value.upper()
         if re.fullmatch(r"\d{17}[\dX]", value) and not cn_id_valid(value):
-            raise ValueError("the resident ID number's check digit is wrong")
+            raise ValueError(
+                "居民身份证号码校验位错误 / the resident ID number's check digit is wrong")
         return value
 
 

@@ -26,7 +26,7 @@ def access_complaint(principal: Principal, number: str, *, for_update: bool = Fa
         queryset = queryset.select_for_update(of=("self",))
     complaint = queryset.filter(number=number).first()
     if complaint is None:
-        raise NotFound("No such complaint", [("number", "not found")], code="not_found")
+        raise NotFound("No such complaint", [("number", "未找到 / not found")], code="not_found")
     return complaint
 
 

@@ -242,9 +242,14 @@ def closed_reopened(w: Walk) -> None:
     closed(w)
     w.act(w.cast.manager, "reopen", (72, 168), reason=w.say("reopen"))
     note(w)
-    w.act(w.cast.handler, "respond", (48, 120), decision="partially_upheld",
-          verification=w.say("verification"), basis=w.say("basis"),
-          reasons=w.say("reasons_partial"))
+    notice = {"decision": "partially_upheld", "verification": w.say("verification"),
+              "basis": w.say("basis"), "reasons": w.say("reasons_partial")}
+    if w.severity == "major":  # answered only with an approved resolution
+        w.act(w.cast.handler, "propose_resolution", (48, 120), remedy="explanation",
+              sent_via="sms", **notice)
+        w.act(w.cast.manager, "approve", (3, 24), comment=w.say("approve"))
+    else:
+        w.act(w.cast.handler, "respond", (48, 120), **notice)
     follow_up(w)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from complaints.action_schemas import EvidenceIn, NoteIn
 from complaints.actions import register_complaint, run_action
+from complaints.actions.common import megabytes
 from complaints.audit import append_event
 from complaints.choices import State
 from complaints.errors import ActionError
@@ -281,7 +282,9 @@ def check_evidence(name: str, data: bytes) -> None:
 
     limit = settings.TOUSU_MAX_ATTACHMENT_BYTES
     if not data or len(data) > limit:
-        raise ActionError("File refused", [("evidence", f"{name}: must be 1 to {limit} bytes")])
+        raise ActionError("File refused", [("evidence", f"{name}: 文件须为 1 字节至 "
+                                                     f"{megabytes(limit)} / must be 1 byte to "
+                                                     f"{megabytes(limit)}")])
     if sniff_type(data) is None:
         raise ActionError("File refused", [(
             "evidence", f"{name}: 不接受的文件类型 / file type not accepted (PDF, images, "
@@ -289,7 +292,8 @@ def check_evidence(name: str, data: bytes) -> None:
     try:
         scan(data)
     except ScanRefused as exc:
-        raise ActionError("File refused", [("evidence", f"{name}: {exc}")]) from None
+        raise ActionError("File refused",
+                          [("evidence", f"{name}: 病毒扫描未通过 / {exc}")]) from None
 
 
 def register_with_evidence(principal: Principal, data: ComplaintIn,

@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from complaints.actions.common import megabytes
 from complaints.api import ERRORS
 from complaints.errors import ActionError, Forbidden
 from complaints.lifecycle import STAFF
@@ -58,8 +59,8 @@ def _may_register(principal: Principal) -> None:
     allowed = (INTEGRATION in roles and principal.has_scope("complaints:create")) or (
         principal.api_key_id is None and roles & STAFF)
     if not allowed:
-        raise Forbidden("You may not register complaints", [("file", "no registering role")],
-                        code="forbidden")
+        raise Forbidden("You may not register complaints",
+                        [("file", "无登记投诉的权限 / no registering role")], code="forbidden")
 
 
 @router.post("/intake/regulator", response={200: ImportOut, **ERRORS},
@@ -71,12 +72,14 @@ def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> ImportOu
     principal: Principal = request.auth  # type: ignore[attr-defined]
     _may_register(principal)
     if file.size is not None and file.size > MAX_FILE:
-        raise ActionError("The file is too large", [("file", f"at most {MAX_FILE} bytes")],
-                          code="too_large")
+        raise ActionError("The file is too large", [(
+            "file", f"文件最大 {megabytes(MAX_FILE)} / at most {megabytes(MAX_FILE)}")],
+            code="too_large")
     try:
         report = regulator.import_file(principal, file.name or "upload.csv", file.read())
     except regulator.FileError as exc:
-        raise ActionError("Not a transfer file", [("file", str(exc))]) from None
+        raise ActionError("Not a transfer file",
+                          [("file", f"不是有效的转办文件 / {exc}")]) from None
     return ImportOut(batch=report.batch_id, rows=report.rows, created=report.created,
                      duplicates=report.duplicates, failed=report.failed,
                      errors=[RowErrorOut(**e.as_dict()) for e in report.errors])
@@ -118,7 +121,7 @@ def send_letter(request: HttpRequest, number: str, payload: LetterIn) -> Status[
     reference, call record, signed receipt) and it is on the timeline at once."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
     if principal.api_key_id is not None:
-        raise Forbidden("Letters are sent by staff", [("Authorization", "staff only")],
+        raise Forbidden("Letters are sent by staff", [("Authorization", "仅限员工 / staff only")],
                         code="forbidden")
     letter = letters.send_letter(principal, number, kind=payload.kind, channel=payload.channel,
                                  version=payload.version, proof=payload.proof)

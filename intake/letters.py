@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from django.utils import timezone
 from clocks.models import Deadline
 from complaints.choices import PauseReason
 from complaints.errors import ActionError, Conflict, Forbidden
-from complaints.models import Complaint
+from complaints.models import Complaint, Resolution, ReviewRequest
 from complaints.selectors import access_complaint, may_act
 from intake.actions import record_system_event
 from intake.choices import OUTBOX_CHANNELS, LetterChannel, LetterKind
@@ -92,7 +93,7 @@ def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> d
         ctx["pause_reason"] = label.split(" ", 1)[0] if language != "en" else \
             (label.split(" ", 1)[1] if " " in label else label)
     if kind == LetterKind.DECISION_NOTICE:
-        r = c.resolutions.order_by("-pk").first()
+        r = decided_resolution(c)
         if r is not None:
             english = language == "en"
             decision, remedy = r.get_decision_display(), r.get_remedy_display()
@@ -102,12 +103,45 @@ def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> d
                 amount=r.amount or "", verification=r.verification, basis=r.basis,
                 reasons=r.reasons)
     if kind == LetterKind.REVIEW_DECISION:
-        review = c.reviews.order_by("-pk").first()
+        review = decided_review(c)
         if review is not None:
             outcome = review.get_outcome_display()
             ctx.update(review_outcome=outcome.split(" ", 1)[1 if language == "en" else 0],
                        review_reasons=review.reasons)
     return ctx
+
+
+def decided_resolution(c: Complaint) -> Resolution | None:
+    """The latest decision taken: approved, or one that needed no approval (a proposal that
+    awaits approval, or was returned, is no decision)."""
+    return c.resolutions.exclude(approved_at__isnull=True, needs_approval=True).order_by(
+        "-pk").first()
+
+
+def decided_review(c: Complaint) -> ReviewRequest | None:
+    return c.reviews.filter(decided_at__isnull=False).order_by("-pk").first()
+
+
+# A letter that reports a decision says nothing until the decision exists: sent before it, it
+# would reach the customer with every section blank.
+NEEDS_DECISION: dict[str, tuple[Callable[[Complaint], object], str]] = {
+    LetterKind.DECISION_NOTICE: (
+        decided_resolution,
+        "尚未作出处理决定，不能发送处理决定告知 / No decision has been recorded yet: a decision "
+        "notice can be sent only after the decision"),
+    LetterKind.REVIEW_DECISION: (
+        decided_review,
+        "尚未作出复核决定，不能发送复核决定告知 / No review decision has been recorded yet: a "
+        "review decision notice can be sent only after the review is decided"),
+}
+
+
+def check_decided(c: Complaint, kind: str) -> None:
+    """Refuse a decision (or review decision) notice while there is no decision to tell."""
+    if kind in NEEDS_DECISION:
+        find, message = NEEDS_DECISION[kind]
+        if find(c) is None:
+            raise ActionError(message, [("kind", message)], code="no_decision")
 
 
 @functools.lru_cache(maxsize=256)
@@ -151,11 +185,15 @@ def compose_notice(c: Complaint, kind: str, channel: str, address: str, dedupe_k
 
 
 def preview(c: Complaint, kind: str) -> tuple[str, str, LetterTemplate | None]:
+    """The letter as it would be sent now. Raises ActionError (on `kind`) when there is no
+    template, or no decision yet for a letter that reports one."""
+    check_decided(c, kind)
     language = c.customer.language
     template = template_for(kind, language)
     if template is None:
         raise ActionError("No template for this letter",
-                          [("kind", f"no {kind} template in {language}")])
+                          [("kind", f"没有 {kind} 的 {language} 模板 / no {kind} template in "
+                                    f"{language}")])
     subject, text = render(template, context_for(c, kind))
     return subject, text, template
 
@@ -169,11 +207,13 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
     with transaction.atomic():
         c = access_complaint(principal, number, for_update=True)
         if not may_act(principal, c, "contact"):
-            raise Forbidden("You may not write to this customer", [("number", "not permitted")],
-                            code="forbidden")
+            raise Forbidden("You may not write to this customer",
+                            [("number", "无权执行此操作 / not permitted")], code="forbidden")
         if c.version != version:
             raise Conflict("The complaint has changed since you read it",
-                           [("version", f"stale: you sent {version}, current is {c.version}")],
+                           [("version", f"投诉已被他人修改：您提交的版本为 {version}，当前为 "
+                                        f"{c.version}，请刷新后重试 / stale: you sent "
+                                        f"{version}, current is {c.version}")],
                            code="stale_version")
         subject, text, template = preview(c, kind)
         language = c.customer.language
@@ -187,7 +227,8 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
             address = c.customer.phone if channel == LetterChannel.SMS else c.customer.email
             if not address:
                 raise ActionError("The customer has no address for this channel",
-                                  [("channel", f"no {channel} address on file")])
+                                  [("channel", f"客户没有此方式的地址 / no {channel} address on "
+                                               "file")])
             letter.address = address
             letter.dedupe_key = f"letter:{c.number}:{kind}:{c.version}"
             letter.save()
@@ -197,7 +238,8 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
             return letter
         if len(proof.strip()) < 2:
             raise ActionError("Proof of sending is required",
-                              [("proof", "post reference, call record or receipt")])
+                              [("proof", "请填写邮寄单号、通话记录号或签收单 / post "
+                                           "reference, call record or receipt")])
         now = timezone.now()
         letter.proof, letter.sent_at, letter.recorded_at = proof.strip()[:200], now, now
         letter.save()

@@ -147,7 +147,8 @@ def _received_at(value: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError("not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM)") from None
+        raise ValueError("不是有效的日期（YYYY-MM-DD 或 YYYY-MM-DD HH:MM） / not a date "
+                         "(YYYY-MM-DD or YYYY-MM-DD HH:MM)") from None
     if parsed.tzinfo is None:  # the regulator's local time
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -160,7 +161,7 @@ def _amount(value: str) -> str | None:
     try:
         Decimal(text)
     except InvalidOperation:
-        raise ValueError("not an amount") from None
+        raise ValueError("不是有效的金额 / not an amount") from None
     return text
 
 
@@ -168,7 +169,8 @@ def to_payload(row: dict[str, str]) -> dict[str, Any]:
     """The create payload for one row; raises RowField for a value it cannot read."""
     regulator = REGULATORS.get(row.get("regulator", "").strip().lower())
     if regulator is None:
-        raise RowField("regulator", "must be nfra (12378) or pboc (12363)")
+        raise RowField("regulator", "须为 nfra（12378）或 pboc（12363） / must be nfra (12378) or "
+                                    "pboc (12363)")
     try:
         received_at = _received_at(row.get("received_at", ""))
     except ValueError as exc:
@@ -216,7 +218,7 @@ def import_file(principal: Principal, name: str, data: bytes) -> Report:
     for number, row in rows:
         ref = row.get("reference", "")
         if not ref:
-            report.errors.append(RowError(number, "reference", "required"))
+            report.errors.append(RowError(number, "reference", "必填 / required"))
             continue
         try:
             payload = to_payload(row)
@@ -239,8 +241,9 @@ def import_file(principal: Principal, name: str, data: bytes) -> Report:
                 request_hash=fingerprint)
         except ActionError as exc:
             if exc.code == "idempotency_mismatch" or exc.code == "duplicate_reference":
-                report.errors.append(RowError(number, "reference", "already imported with "
-                                              "different content; correct it on the complaint"))
+                report.errors.append(RowError(
+                    number, "reference", "已以不同内容导入过，请在投诉上更正 / already "
+                    "imported with different content; correct it on the complaint"))
             else:
                 report.errors.extend(RowError(number, FIELD_OF.get(f, f), m)
                                      for f, m in exc.errors or [("row", exc.detail)])

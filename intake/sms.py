@@ -134,7 +134,8 @@ def handle(headers: dict[str, str], body: bytes) -> Received:
     from intake.actions import quarantine
 
     if len(body) > MAX_BODY:
-        raise ActionError("The request is too large", [("body", "too large")], code="too_large")
+        raise ActionError("The request is too large", [("body", "请求过大 / too large")],
+                          code="too_large")
     with transaction.atomic():
         verify(headers, body)
     try:

@@ -75,12 +75,17 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
     kind = request.POST.get("kind") or request.GET.get("kind") or "decision_notice"
     form = LetterForm(request.POST or None,
                       initial={"kind": kind, "channel": "post", "version": complaint.version})
-    preview = None
+    preview, kind_errors = None, []
     try:
         subject, body, _ = letters.preview(complaint, kind)
         preview = {"subject": subject, "body": body}
-    except (ActionError, ValueError) as exc:
-        form.add_error(None, str(exc))
+    except ActionError as exc:
+        kind_errors = [message for _, message in exc.errors] or [exc.detail]
+    except ValueError as exc:
+        kind_errors = [str(exc)]
+    if form.is_bound:  # an unbound form takes no errors: the page shows them beside `kind`
+        for message in kind_errors:
+            form.add_error("kind", message)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -94,4 +99,5 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("workspace:complaint_detail", number)
     return render(request, "intake/send_letter.html",
                   {"form": form, "c": complaint, "preview": preview,
+                   "kind_errors": form.errors.get("kind", kind_errors),
                    "letters": complaint.letters.order_by("-created_at")[:50]})

@@ -225,8 +225,12 @@ def _above(principal: Principal, complaint: Complaint) -> bool:
 
 def _offered(principal: Principal, complaint: Complaint) -> list[str]:
     """The allowed actions less those the action would refuse now: resuming a clock that is
-    not paused, deciding a review from the complaint's own unit."""
+    not paused, deciding a review from the complaint's own unit, answering a major complaint
+    without an approved resolution."""
     found = allowed_actions(principal, complaint)
+    if ("respond" in found and complaint.severity == Severity.MAJOR
+            and complaint.state != State.AWAITING_APPROVAL):
+        found.remove("respond")
     if "resume" in found and not any(d.status == "paused" for d in complaint.deadlines.all()):
         found.remove("resume")
     if "decide_review" in found and not _above(principal, complaint):

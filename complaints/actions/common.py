@@ -20,14 +20,20 @@ def bad(field: str, message: str) -> ActionError:
     return ActionError(message, [(field, message)])
 
 
+def megabytes(size: int) -> str:
+    """A byte limit as people say it: 10485760 -> '10 MB' (a limit under 1 MB in bytes)."""
+    return f"{size / 1048576:g} MB" if size >= 1048576 else f"{size} bytes"
+
+
 def staff_member(username: str, field: str, unit: OrgUnit, roles: frozenset[str]) -> Any:
     """An active staff member holding one of `roles` on `unit` (directly or above it)."""
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise bad(field, f"no active staff member {username!r}")
+        raise bad(field, f"没有启用中的员工 {username!r} / no active staff member {username!r}")
     paths = RoleGrant.objects.filter(user=user, role__in=roles).values_list("unit__path", flat=True)
     if not any(unit.path.startswith(p) for p in paths):
-        raise bad(field, f"{username} holds no suitable role for unit {unit.code}")
+        raise bad(field, f"{username} 在机构 {unit.code} 没有相应的角色 / {username} holds no "
+                        f"suitable role for unit {unit.code}")
     return user
 
 

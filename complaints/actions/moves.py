@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 
 from clocks import service as clocks
 from complaints import action_schemas as s
-from complaints.actions.common import Handler, bad, close, staff_member
+from complaints.actions.common import Handler, bad, close, megabytes, staff_member
 from complaints.actions.resolutions import (
     approve,
     decide_review,
@@ -70,14 +70,16 @@ def assign(ctx: Ctx, c: Complaint, p: s.AssignIn) -> dict[str, Any]:
     # Read fresh, not from the unit cache: round robin keeps its place on this row.
     unit = OrgUnit.objects.filter(code=p.unit, active=True).first()
     if unit is None or not ctx.principal.can_read(unit.path):
-        raise bad("unit", f"no org unit {p.unit!r} within your scope")
+        raise bad("unit", f"您的权限范围内没有机构 {p.unit!r} / no org unit {p.unit!r} within "
+                          "your scope")
     transfer = unit.pk != c.unit_id
     if transfer and c.state != State.ACCEPTED and not p.reason:
-        raise bad("reason", "a transfer to another unit needs a reason")
+        raise bad("reason", "转办到其他机构须说明理由 / a transfer to another unit needs a reason")
     if p.handler:
         handler = staff_member(p.handler, "handler", unit, frozenset({"handler", "manager"}))
         if c.staff_complained_about_id == handler.pk:
-            raise bad("handler", "the staff member complained about may not handle it (回避)")
+            raise bad("handler", "被投诉的员工须回避，不能处理此投诉 / the staff member "
+                             "complained about may not handle it (recusal)")
     else:
         handler = pick_handler(unit, exclude_user_id=c.staff_complained_about_id)
     previous = c.unit
@@ -102,10 +104,11 @@ def claim(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
     if c.handler_id and c.handler_id != user_id and not (
         ctx.principal.roles_on(c.unit.path) & MANAGERS
     ):
-        raise Forbidden("This work order is assigned to someone else", [("handler", "not you")])
+        raise Forbidden("This work order is assigned to someone else",
+                        [("handler", "工单已派给他人 / not you")])
     if c.staff_complained_about_id == user_id:
         raise Forbidden("You are the staff member complained about (回避)",
-                        [("handler", "recusal")])
+                        [("handler", "须回避 / recusal")])
     c.handler_id = user_id
     ctx.changed.add("handler")
     ctx.move(c)
@@ -124,20 +127,23 @@ def contact(ctx: Ctx, c: Complaint, p: s.ContactIn) -> dict[str, Any]:
 def add_evidence(ctx: Ctx, c: Complaint, p: s.EvidenceIn) -> dict[str, Any]:
     limit = settings.TOUSU_MAX_ATTACHMENT_BYTES
     if len(p.content_base64) > limit * 4 // 3 + 8:
-        raise bad("content_base64", f"the file exceeds {limit} bytes")
+        raise bad("content_base64", f"文件超过 {megabytes(limit)} 上限 / the file exceeds "
+                                     f"{megabytes(limit)}")
     try:
         data = base64.b64decode(p.content_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise bad("content_base64", "not valid base64") from None
+        raise bad("content_base64", "不是有效的 base64 编码 / not valid base64") from None
     if not data or len(data) > limit:
-        raise bad("content_base64", f"the file must be 1 to {limit} bytes")
+        raise bad("content_base64", f"文件须为 1 字节至 {megabytes(limit)} / the file must be 1 "
+                                     f"byte to {megabytes(limit)}")
     content_type = sniff_type(data)
     if content_type is None:
-        raise bad("content_base64", "file type not accepted (PDF, images, Office, text, audio)")
+        raise bad("content_base64", "不接受的文件类型（PDF、图片、Office、文本、音频） / file type "
+                                     "not accepted (PDF, images, Office, text, audio)")
     try:
         scan(data)  # clamd, when configured
     except ScanRefused as exc:
-        raise bad("content_base64", str(exc)) from None
+        raise bad("content_base64", f"病毒扫描未通过 / {exc}") from None
     digest = hashlib.sha256(data).hexdigest()
     row = Attachment(complaint=c, name=p.name, content_type=content_type, size=len(data),
                      sha256=digest, uploaded_by=ctx.principal.label, uploaded_at=ctx.now)
@@ -160,9 +166,9 @@ def record_visit(ctx: Ctx, c: Complaint, p: s.RecordVisitIn) -> dict[str, Any]:
     visits = c.visits.filter(visited_at__isnull=True).order_by("-proposed_at")
     visit = visits.filter(pk=p.visit_id).first() if p.visit_id else visits.first()
     if visit is None:
-        raise bad("visit_id", "no scheduled visit to record")
+        raise bad("visit_id", "没有待记录的上门核实 / no scheduled visit to record")
     if not visit.customer_consent:
-        raise bad("visit_id", "the customer has not consented to this visit")
+        raise bad("visit_id", "客户未同意此次上门 / the customer has not consented to this visit")
     visit.visited_at, visit.outcome = p.visited_at or ctx.now, p.outcome
     visit.save(update_fields=["visited_at", "outcome"])
     ctx.move(c)
@@ -184,7 +190,7 @@ def refer(ctx: Ctx, c: Complaint, p: s.ReferIn) -> dict[str, Any]:
 def record_referral_outcome(ctx: Ctx, c: Complaint, p: s.ReferralOutcomeIn) -> dict[str, Any]:
     row = c.referrals.filter(outcome_at__isnull=True).order_by("-pk").first()
     if row is None:
-        raise bad("referral", "no open referral")
+        raise bad("referral", "没有未结的外部转介 / no open referral")
     row.outcome, row.outcome_at = p.outcome, ctx.now
     row.save(update_fields=["outcome", "outcome_at"])
     clocks.cancel_open(c.pk)
@@ -243,7 +249,8 @@ def resume(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
 
 def escalate(ctx: Ctx, c: Complaint, p: s.EscalateIn) -> dict[str, Any]:
     if SEVERITY_RANK[p.severity] <= SEVERITY_RANK[c.severity]:  # type: ignore[index]
-        raise bad("severity", f"must be higher than the current {c.severity}")
+        raise bad("severity", f"须高于当前等级 {c.severity} / must be higher than the current "
+                              f"{c.severity}")
     previous, c.severity = c.severity, p.severity
     ctx.changed.add("severity")
     ctx.move(c)
@@ -269,11 +276,13 @@ def withdraw(ctx: Ctx, c: Complaint, p: s.WithdrawIn) -> dict[str, Any]:
 def merge(ctx: Ctx, c: Complaint, p: s.MergeIn) -> dict[str, Any]:
     primary = Complaint.objects.filter(ctx.principal.visibility(), number=p.into).first()
     if primary is None or primary.pk == c.pk:
-        raise bad("into", f"no other complaint {p.into!r} within your scope")
+        raise bad("into", f"您的权限范围内没有其他投诉 {p.into!r} / no other complaint {p.into!r} "
+                          "within your scope")
     if primary.customer_id != c.customer_id:
-        raise bad("into", "the primary complaint belongs to another customer")
+        raise bad("into", "主投诉属于其他客户 / the primary complaint belongs to another customer")
     if primary.state in END:
-        raise bad("into", f"the primary complaint is {primary.state}")
+        raise bad("into", f"主投诉已是 {primary.get_state_display()} / the primary complaint is "
+                          f"{primary.state}")
     c.primary = primary
     ctx.changed.add("primary")
     ctx.move(c)

@@ -47,7 +47,8 @@ def _unit_field(code: str, field: str) -> OrgUnit | None:
         return None
     unit = unit_by_code(code)
     if unit is None:
-        raise ActionError("Unknown unit", [(field, f"no active org unit {code!r}")])
+        raise ActionError("Unknown unit",
+                          [(field, f"没有启用中的机构 {code!r} / no active org unit {code!r}")])
     return unit
 
 
@@ -68,24 +69,25 @@ def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
     if unit is None:
         home = next((p for r, p in principal.grants if r in STAFF or r == INTEGRATION), None)
         if home is None:
-            raise Forbidden("You may not register complaints", [("unit", "no registering role")])
+            raise Forbidden("You may not register complaints",
+                            [("unit", "无登记投诉的权限 / no registering role")])
         unit = unit_by_path(home)
         if unit is None:
-            raise Forbidden("Your unit is inactive", [("unit", "inactive unit")])
+            raise Forbidden("Your unit is inactive", [("unit", "所在机构已停用 / inactive unit")])
     roles = principal.roles_on(unit.path)
     allowed = (INTEGRATION in roles and principal.has_scope("complaints:create")) or (
         principal.api_key_id is None and roles & STAFF
     )
     if not allowed:
         raise Forbidden("You may not register complaints for this unit",
-                        [("unit", "outside your scope")])
+                        [("unit", "超出您的权限范围 / outside your scope")])
     return unit
 
 
 def _validate(data: ComplaintIn, now: dt.datetime) -> None:
     problems = unknown_codes(data.codes)
     if data.received_at and data.received_at > now + FUTURE_TOLERANCE:
-        problems.append(("received_at", "is in the future"))
+        problems.append(("received_at", "不能晚于当前时间 / is in the future"))
     if problems:
         raise ActionError("Invalid complaint", problems)
 
@@ -134,7 +136,8 @@ def register_complaint(
     if data.staff_complained_about:
         against = get_user_model().objects.filter(username=data.staff_complained_about).first()
         if against is None:
-            raise ActionError("Unknown staff member", [("staff_complained_about", "no such user")])
+            raise ActionError("Unknown staff member",
+                              [("staff_complained_about", "无此员工 / no such user")])
     received_at = data.received_at or now
     text = f"{data.content}\n{data.claim}"
     signals = read_signals(text, data.amount)
@@ -200,7 +203,8 @@ def register_complaint(
             raise
         if earlier.request_hash != request_hash:
             raise Conflict("Idempotency-Key was used with a different body",
-                           [("Idempotency-Key", "reused with a different request body")],
+                           [("Idempotency-Key",
+                             "已用于不同的请求内容 / reused with a different request body")],
                            code="idempotency_mismatch") from None
         return Registered(earlier, created=False)
     return Registered(complaint, created=True, deadlines=deadlines)
@@ -214,7 +218,7 @@ def _refuse_known_reference(data: ComplaintIn) -> None:
         .values_list("number", flat=True).first()
     if known:
         raise Conflict(f"This {data.source} reference is already registered as {known}",
-                       [("external_ref", f"already registered as {known}")],
+                       [("external_ref", f"已登记为 {known} / already registered as {known}")],
                        code="duplicate_reference") from None
 
 

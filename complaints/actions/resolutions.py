@@ -9,7 +9,7 @@ from complaints import action_schemas as s
 from complaints.actions.common import bad, close, on_higher_unit
 from complaints.actions.run import Ctx
 from complaints.choices import State
-from complaints.errors import Forbidden
+from complaints.errors import Conflict, Forbidden
 from complaints.models import Complaint, Resolution, ReviewRequest, Survey
 from notify.customer import notify_customer
 
@@ -65,16 +65,18 @@ def propose_resolution(ctx: Ctx, c: Complaint, p: s.ProposeIn) -> dict[str, Any]
 def _pending_resolution(c: Complaint) -> Resolution:
     r = c.resolutions.filter(approved_at__isnull=True, returned_reason="").order_by("-pk").first()
     if r is None:
-        raise bad("resolution", "no resolution awaits approval")
+        raise bad("resolution", "没有待审批的处理方案 / no resolution awaits approval")
     return r
 
 
 def _check_approver(ctx: Ctx, c: Complaint, r: Resolution) -> None:
     if r.proposed_by == ctx.principal.label:
-        raise Forbidden("You may not approve your own proposal", [("approver", "four eyes")])
+        raise Forbidden("You may not approve your own proposal",
+                        [("approver", "不能审批自己提出的方案（双人复核） / four eyes")])
     if r.approval_level == "above" and not on_higher_unit(ctx, c):
         raise Forbidden("This amount needs approval by a manager of the unit above",
-                        [("approver", "approval one level up required")])
+                        [("approver",
+                          "须由上一级机构的管理人员审批 / approval one level up required")])
 
 
 def approve(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
@@ -99,23 +101,43 @@ def return_(ctx: Ctx, c: Complaint, p: s.ReturnIn) -> dict[str, Any]:
 
 def respond(ctx: Ctx, c: Complaint, p: s.NoticeIn) -> dict[str, Any]:
     """Respond directly. From awaiting_approval this approves the pending resolution with the
-    notice's wording (managers only, never one's own proposal), keeping its remedy and amount."""
+    notice's wording (managers only, never one's own proposal), keeping its decision, remedy and
+    amount: another decision means returning the proposal first. From investigating it needs
+    no approval, so it is refused where one is always needed (a major complaint)."""
     if c.state == State.AWAITING_APPROVAL:
         r = _pending_resolution(c)
         _check_approver(ctx, c, r)
-        r.decision, r.verification, r.basis, r.reasons = (
-            p.decision, p.verification, p.basis, p.reasons)
+        if p.decision != r.decision:
+            raise Conflict(
+                "与待审批方案不一致 / The pending proposal says otherwise: return it and propose "
+                "again",
+                [("decision", f"与待审批方案的决定（{r.get_decision_display()}）不一致：请先退回"
+                              "方案再重新提出 / differs from the decision of the proposal "
+                              f"awaiting approval ({r.decision}): return the proposal and "
+                              "propose again, or approve it")],
+                code="proposal_pending")
+        reworded = (r.verification, r.basis, r.reasons) != (p.verification, p.basis, p.reasons)
+        r.verification, r.basis, r.reasons = p.verification, p.basis, p.reasons
         r.approved_by, r.approved_at = ctx.principal.label, ctx.now
-        r.save(update_fields=["decision", "verification", "basis", "reasons", "approved_by",
-                              "approved_at"])
+        r.save(update_fields=["verification", "basis", "reasons", "approved_by", "approved_at"])
+    elif approval_level(c, None):
+        raise Conflict(
+            "重大投诉须经审批方可答复 / A major complaint is answered only with an approved "
+            "resolution",
+            [("action", "重大投诉须先提出处理方案（propose_resolution）并经审批后方可答复 / a "
+                        "major complaint needs an approved resolution: propose a resolution "
+                        "(propose_resolution) and have it approved before responding")],
+            code="approval_required")
     else:
+        reworded = False
         r = Resolution.objects.create(
             complaint=c, decision=p.decision, remedy="explanation", verification=p.verification,
             basis=p.basis, reasons=p.reasons, proposed_by=ctx.principal.label,
             proposed_at=ctx.now, approved_by=ctx.principal.label, approved_at=ctx.now,
         )
     ctx.move(c)
-    return _respond(ctx, c, r, p)
+    return {**_respond(ctx, c, r, p), "approved_by": r.approved_by,
+            "proposed_by": r.proposed_by, "reworded": reworded}
 
 
 def start_follow_up(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
@@ -137,7 +159,7 @@ def follow_up_result(ctx: Ctx, c: Complaint, p: s.FollowUpResultIn) -> dict[str,
 
 def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, Any]:
     if not clocks.review_window_open(c.pk, ctx.now):
-        raise bad("requested_at", "the 30-day review window has closed")
+        raise bad("requested_at", "30 日复核申请期限已过 / the 30-day review window has closed")
     ReviewRequest.objects.create(complaint=c, requested_at=ctx.now, reason=p.reason)
     clocks.stop(c.pk, Obligation.REVIEW_REQUEST_WINDOW, ctx.now)
     clocks.open_review_decision(c.pk, ctx.now)
@@ -149,10 +171,11 @@ def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, An
 
 def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]:
     if not on_higher_unit(ctx, c):
-        raise Forbidden("A review is decided by the unit above", [("action", "higher unit only")])
+        raise Forbidden("A review is decided by the unit above",
+                        [("action", "复核须由上一级机构决定 / higher unit only")])
     review = c.reviews.filter(decided_at__isnull=True).order_by("-pk").first()
     if review is None:
-        raise bad("review", "no open review request")
+        raise bad("review", "没有待决定的复核申请 / no open review request")
     review.decided_at, review.outcome = ctx.now, p.outcome
     review.reasons, review.decided_by = p.reasons, ctx.principal.label
     review.save(update_fields=["decided_at", "outcome", "reasons", "decided_by"])

@@ -41,22 +41,26 @@ def run_action(principal: Principal, number: str, action: str, params: ActionIn)
     from complaints.actions.moves import HANDLERS
 
     if action not in LIFECYCLE:
-        raise NotFound("No such action", [("action", f"unknown action {action!r}")])
+        raise NotFound("No such action",
+                       [("action", f"未知操作 {action!r} / unknown action {action!r}")])
     with transaction.atomic():
         complaint = access_complaint(principal, number, for_update=True)
         if not may_act(principal, complaint, action):
-            raise Forbidden(f"You may not {action} this complaint", [("action", "not permitted")],
-                            code="forbidden")
+            raise Forbidden(f"You may not {action} this complaint",
+                            [("action", "无权执行此操作 / not permitted")], code="forbidden")
         if complaint.version != params.version:
             raise Conflict(
                 "The complaint has changed since you read it",
-                [("version", f"stale: you sent {params.version}, current is {complaint.version}")],
+                [("version", f"投诉已被他人修改：您提交的版本为 {params.version}，当前为 "
+                             f"{complaint.version}，请刷新后重试 / stale: you sent "
+                             f"{params.version}, current is {complaint.version}")],
                 code="stale_version",
             )
         if complaint.state not in LIFECYCLE[action].sources:
             raise Conflict(
                 f"'{action}' is not allowed while the complaint is {complaint.state}",
-                [("action", f"not allowed from state {complaint.state}")], code="not_allowed",
+                [("action", f"当前状态（{complaint.get_state_display()}）不允许此操作 / not "
+                             f"allowed from state {complaint.state}")], code="not_allowed",
             )
         ctx = Ctx(principal=principal, action=action, now=timezone.now())
         payload: dict[str, Any] = HANDLERS[action](ctx, complaint, params)

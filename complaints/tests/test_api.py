@@ -364,3 +364,70 @@ def test_two_staff_acting_at_once_one_wins_and_the_other_gets_409(cast: Any) -> 
     winner = next(n for n, r in answers.items() if r.status_code == 200)
     expected = {"agent": "note", "mia": "accept"}[winner]
     assert complaint.events.order_by("seq").last().type == expected
+
+
+def investigating(cast: Any, **overrides: Any) -> tuple[str, int]:
+    agent, alice, mia = cast.client("agent"), cast.client("alice"), cast.client("mia")
+    number = create(agent, **overrides).json()["number"]
+    v = act(agent, number, "accept", 1).json()["version"]
+    v = act(mia, number, "assign", v, unit="BJ01", handler="alice").json()["version"]
+    return number, act(alice, number, "claim", v).json()["version"]
+
+
+def test_a_major_complaint_is_not_answered_without_an_approved_resolution(cast: Any) -> None:
+    alice, mia = cast.client("alice"), cast.client("mia")
+    number, v = investigating(cast)
+    v = act(alice, number, "escalate", v, severity="major", reason="客户称将向媒体曝光"
+            ).json()["version"]
+    for who in (alice, mia):  # not even a manager answers it without the approval step
+        refused = act(who, number, "respond", v, **NOTICE)
+        assert refused.status_code == 409, refused.content
+        message = errors_of(refused)["action"]
+        assert "propose_resolution" in message and "重大投诉" in message and " / " in message
+    complaint = Complaint.objects.get(number=number)
+    assert (complaint.state, complaint.version) == ("investigating", v)
+    assert not complaint.resolutions.exists()
+    assert not complaint.notifications.filter(kind="decision_notice").exists()
+    proposed = act(alice, number, "propose_resolution", v, **NOTICE, remedy="apology")
+    assert proposed.json()["state"] == "awaiting_approval"
+    approved = act(mia, number, "approve", proposed.json()["version"])
+    assert approved.status_code == 200 and approved.json()["state"] == "responded"
+    events = [e["type"] for e in alice.get(f"/api/v1/complaints/{number}/events").json()]
+    assert events[-2:] == ["propose_resolution", "approve"]
+
+
+def test_responding_to_a_pending_proposal_keeps_its_decision(cast: Any) -> None:
+    alice, mia = cast.client("alice"), cast.client("mia")
+    number, v = investigating(cast, amount="300.00")
+    partial = {**NOTICE, "decision": "partially_upheld"}
+    v = act(alice, number, "propose_resolution", v, **partial, remedy="refund",
+            amount="30000.00").json()["version"]
+    refused = act(mia, number, "respond", v, **{**NOTICE, "decision": "rejected"})
+    assert refused.status_code == 409
+    assert "return" in errors_of(refused)["decision"] and " / " in errors_of(refused)["decision"]
+    resolution = Complaint.objects.get(number=number).resolutions.get()
+    assert (resolution.decision, resolution.approved_at) == ("partially_upheld", None)
+    assert Complaint.objects.get(number=number).state == "awaiting_approval"
+    # the same decision, in the approver's words, is the approval DESIGN allows
+    responded = act(mia, number, "respond", v, **{**partial, "reasons": "经审批，退还部分年费。"})
+    assert responded.status_code == 200 and responded.json()["state"] == "responded"
+    resolution.refresh_from_db()
+    assert (resolution.decision, resolution.remedy, str(resolution.amount)) == (
+        "partially_upheld", "refund", "30000.00")
+    event = Complaint.objects.get(number=number).events.order_by("-seq").first()
+    assert event is not None and event.payload["approved_by"] == "staff:mia"
+    assert event.payload["proposed_by"] == "staff:alice" and event.payload["reworded"]
+
+
+def test_identifiers_in_the_content_and_claim_are_masked_in_the_answer(
+        cast: Any, key_client: Client) -> None:
+    created = create(key_client, "pii", content="卡号 6222021234567890123 电话 13912345678",
+                     claim="请退款到卡 6222021234567890123，联系 13912345678").json()
+    for data in (created, cast.client("mia").get(f"/api/v1/complaints/{created['number']}"
+                                                 ).json()):
+        for field in ("content", "claim"):
+            assert "6222021234567890123" not in data[field], field
+            assert "13912345678" not in data[field] and "139****5678" in data[field], field
+        assert data["content"] == "卡号 ***************0123 电话 139****5678"
+    stored = Complaint.objects.get(number=created["number"])
+    assert "13912345678" in stored.content  # the record keeps what the customer said

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
+from complaints.errors import ActionError
 from intake import letters
 from intake.models import Letter, LetterTemplate
 from notify.models import Notification
@@ -213,3 +214,83 @@ def test_a_broken_template_falls_back_to_the_built_in_wording(register: Any,
     c = register()
     letter = Letter.objects.get(complaint=c)
     assert letter.template is None and "您的投诉已登记" in letter.body
+
+
+def investigating(cast: Any, c: Any) -> Any:
+    c = act(cast, "alice", c, "accept")
+    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
+    return act(cast, "alice", c, "claim")
+
+
+NO_DECISION = "尚未作出处理决定"
+
+
+def test_no_decision_notice_goes_out_before_there_is_a_decision(register: Any, cast: Any,
+                                                                templates: None) -> None:
+    c = investigating(cast, register())
+    client = cast.client("alice")
+    url = f"/intake/complaints/{c.number}/letter/"
+    page = client.get(url, {"kind": "decision_notice"})
+    assert page.status_code == 200
+    assert NO_DECISION in page.content.decode() and "No decision has been recorded" in \
+        page.content.decode()
+    refused = client.post(url, {"kind": "decision_notice", "channel": "sms",
+                                "version": c.version})
+    assert refused.status_code == 200
+    assert NO_DECISION in refused.context["form"].errors["kind"][0]
+    api = cast.client("alice").post(f"/api/v1/complaints/{c.number}/letters", data=json.dumps(
+        {"version": c.version, "kind": "decision_notice", "channel": "post", "proof": "EMS1"}),
+        content_type="application/json")
+    assert api.status_code == 422
+    error = api.json()["errors"][0]
+    assert error["field"] == "kind" and " / " in error["message"] and NO_DECISION in \
+        error["message"]
+    assert not Letter.objects.filter(complaint=c, kind="decision_notice").exists()
+    assert not Notification.objects.filter(complaint=c, kind="decision_notice").exists()
+    assert not c.events.filter(type="letter_sent").exists()
+
+
+def test_a_proposal_awaiting_approval_is_no_decision_to_tell(register: Any, cast: Any,
+                                                             templates: None) -> None:
+    c = investigating(cast, register())
+    c = act(cast, "alice", c, "propose_resolution", **NOTICE, remedy="refund",
+            amount="80000.00")
+    assert c.state == "awaiting_approval"
+    with pytest.raises(ActionError) as refused:
+        letters.send_letter(cast.principal("alice"), c.number, kind="decision_notice",
+                            channel="sms", version=c.version)
+    assert refused.value.errors[0][0] == "kind"
+    assert not Letter.objects.filter(complaint=c, kind="decision_notice").exists()
+
+
+def test_no_review_decision_notice_goes_out_before_the_review_is_decided(
+        register: Any, cast: Any, templates: None) -> None:
+    c = responded(cast, register())
+    c = act(cast, "agent", c, "request_review", reason="对结果不满意")
+    with pytest.raises(ActionError) as refused:
+        letters.preview(c, "review_decision")
+    assert refused.value.errors[0][0] == "kind" and "尚未作出复核决定" in refused.value.detail
+    # the decision notice of the decision under review may still be sent again
+    _, body, _ = letters.preview(c, "decision_notice")
+    assert "核实情况：调取了通话录音" in body
+    c = act(cast, "max", c, "decide_review", outcome="upheld", reasons="原决定事实清楚。")
+    assert "原决定事实清楚" in letters.preview(c, "review_decision")[1]
+
+
+def test_refusals_of_letters_and_evidence_speak_both_languages(register: Any, cast: Any,
+                                                               settings: Any,
+                                                               templates: None) -> None:
+    from intake.actions import check_evidence
+
+    c = register()
+    stale = cast.client("alice").post(f"/api/v1/complaints/{c.number}/letters", data=json.dumps(
+        {"version": c.version + 5, "kind": "acknowledgement", "channel": "post", "proof": "EMS1"}),
+        content_type="application/json")
+    assert stale.status_code == 409
+    message = stale.json()["errors"][0]["message"]
+    assert message.startswith("投诉已被他人修改") and "/ stale: you sent 6, current is 1" in message
+    settings.TOUSU_MAX_ATTACHMENT_BYTES = 10 * 1048576
+    with pytest.raises(ActionError) as refused:
+        check_evidence("big.pdf", b"%PDF-1.4" + b"x" * (10 * 1048576))
+    assert refused.value.errors == [
+        ("evidence", "big.pdf: 文件须为 1 字节至 10 MB / must be 1 byte to 10 MB")]

@@ -95,7 +95,7 @@ def test_a_row_for_a_unit_outside_the_importers_scope_is_refused(cast: Any) -> N
     report = import_file(cast.principal("agent"), "t.csv", csv_bytes(GOOD))  # agent: BJ01 only
     assert len(report.created) == 2
     assert [(e.row, e.field, e.message) for e in report.errors] == [
-        (4, "unit", "outside your scope")]
+        (4, "unit", "超出您的权限范围 / outside your scope")]
 
 
 def test_an_xlsx_file_is_imported_like_a_csv(cast: Any) -> None:

@@ -253,10 +253,12 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
         ("tag_root_cause", {"root_cause": "RC02", "note": "柜员操作失误"}),
         ("reopen", {"reason": "客户提出新的情况"}),
     ])
-    walk.act("alice", other["primary"], [
-        ("respond", {"decision": "partially_upheld", "verification": "调取监控录像",
-                     "basis": "银行卡章程", "reasons": "已核实部分属实"}),
-    ])
+    # A major complaint is answered only through an approved resolution: alice proposes, and
+    # mia answers with the proposal's decision (which approves it).
+    answer = {"decision": "partially_upheld", "verification": "调取监控录像",
+              "basis": "银行卡章程", "reasons": "已核实部分属实"}
+    walk.act("alice", other["primary"], [("propose_resolution", answer)])
+    walk.act("mia", other["primary"], [("respond", answer)])
     assert _state(other["primary"]) == "responded"
     walk.act("cpo", withdrawn, [("rule_validity", {"validity": "valid",
                                                    "reason": "客户反映属实"})])

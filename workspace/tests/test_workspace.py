@@ -17,6 +17,21 @@ def test_the_page_offers_forms_for_exactly_the_allowed_actions(cast: Any, regist
     assert "data-action=" not in auditor
 
 
+def test_a_major_complaint_offers_a_proposal_not_a_direct_answer(cast: Any,
+                                                                  register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    c = register()
+    for who, action, params in (
+            ("mia", "accept", {}), ("mia", "assign", {"unit": "BJ01", "handler": "alice"}),
+            ("alice", "claim", {}), ("alice", "escalate", {"severity": "major", "reason": "媒体"})):
+        c = run_action(cast.principal(who), c.number, action,
+                       ACTION_SCHEMAS[action].model_validate({"version": c.version, **params}))
+    page = cast.client("alice").get(f"/complaints/{c.number}/").content.decode()
+    assert 'data-action="propose_resolution"' in page and 'data-action="respond"' not in page
+
+
 def test_an_action_runs_and_a_stale_version_is_a_409(cast: Any, register: Any) -> None:
     c = register()
     client = cast.client("mia")
