@@ -1,8 +1,59 @@
-from django import template
+import datetime as dt
+from typing import Any
 
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from complaints.audit import REDACTED
+from triage.pii import mask_text
 from workspace.forms import bilingual as _bilingual
 
 register = template.Library()
+# Labels of the payload keys most events carry; any other key is shown as it is named.
+KEY_LABELS = {
+    "channel": gettext_lazy("Channel"), "source": gettext_lazy("Source"),
+    "unit": gettext_lazy("Unit"), "severity": gettext_lazy("Severity"),
+    "tags": gettext_lazy("Tags"), "decision_due": gettext_lazy("Decision due"),
+    "handler": gettext_lazy("Handler"), "reason": gettext_lazy("Reason"),
+    "comment": gettext_lazy("Comment"), "summary": gettext_lazy("Summary"),
+    "kind": gettext_lazy("Kind"), "purpose": gettext_lazy("Purpose"),
+    "decision": gettext_lazy("Decision"), "remedy": gettext_lazy("Remedy"),
+    "amount": gettext_lazy("Amount"), "proof": gettext_lazy("Proof"),
+    "outcome": gettext_lazy("Outcome"), "reasons": gettext_lazy("Reasons"),
+    "note": gettext_lazy("Note"), "text": gettext_lazy("Text"), "due_at": gettext_lazy("Due"),
+    "fields": gettext_lazy("Fields"), "code": gettext_lazy("Code"),
+}
+EMPTY = (None, "", [], {})
+
+
+def _shown(value: Any) -> str:
+    """A payload value for people: yes/no, local times, lists and mappings spelt out, nothing
+    empty, identifiers in free text masked, a value removed by retention said to be so."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        if REDACTED in value and len(value) == 1:
+            return _("[redacted]")
+        return "; ".join(f"{KEY_LABELS.get(k, k)}: {_shown(v)}" for k, v in value.items()
+                         if v not in EMPTY)
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value if v not in EMPTY)
+    if isinstance(value, str):
+        moment = parse_datetime(value) if len(value) >= 16 and value[10:11] == "T" else None
+        if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
+            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+        return mask_text(value)
+    return str(value)
+
+
+@register.filter
+def event_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """An event's payload as (label, value) lines, leaving out what is empty."""
+    return [(str(KEY_LABELS.get(key, key)), _shown(value)) for key, value in payload.items()
+            if value not in EMPTY]
 
 
 @register.filter

@@ -208,3 +208,23 @@ def test_a_conflict_other_than_a_stale_version_says_what_it_is(cast: Any,
     page = again.content.decode()
     assert again.status_code == 409
     assert 'id="stale"' not in page and 'id="action-error"' in page
+
+
+def test_timeline_details_are_written_for_people(cast: Any, register: Any) -> None:
+    from django.utils import translation
+
+    from workspace.templatetags.workspace_tags import event_details
+
+    c = register()
+    page = cast.client("mia").get(f"/complaints/{c.number}/").content.decode()
+    due = c.events.get(type="register").payload["decision_due"]
+    assert "T" in due and due not in page  # stored as ISO UTC, shown in local time
+    assert "处理决定期限" in page
+    assert "tags: []" not in page and "标签" not in page  # empty: left out
+    with translation.override("en"):
+        shown = dict(event_details({
+            "picked": False, "amount": None, "tags": [], "proof": "call to 13812345678",
+            "reason": {"redacted_sha256": "ab" * 32}, "decision_due": "2026-12-03T15:59:59+00:00",
+            "outcome": {"kind": "call", "ok": True}}))
+    assert shown == {"picked": "no", "Proof": "call to 138****5678", "Reason": "[redacted]",
+                     "Decision due": "2026-12-03 23:59", "Outcome": "Kind: call; ok: yes"}
