@@ -26,7 +26,7 @@ KEY_LABELS = {
     "note": gettext_lazy("Note"), "text": gettext_lazy("Text"), "due_at": gettext_lazy("Due"),
     "fields": gettext_lazy("Fields"), "code": gettext_lazy("Code"),
 }
-EMPTY = (None, "", [], {})
+EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 def _shown(value: Any) -> str:
