@@ -25,7 +25,8 @@ from django.conf import settings
 
 from triage.features import CharTfidf
 
-FORMAT = 1
+FORMAT = 2  # 2 added a head's pair refiners; a format 1 file (none) still loads
+READABLE = (1, 2)
 TOP_K = 3
 UNCERTAIN_BELOW = 0.6  # a top suggestion less likely than this asks a human
 # Per language: character n-gram range (a Chinese character carries more than a Latin letter)
@@ -77,10 +78,40 @@ class Head:
     offsets: np.ndarray
     temperature: float = 1.0
     uncertain_below: float = UNCERTAIN_BELOW
+    # Pair refiners: when classes a and b (pairs[i]) are a text's two best, a binary classifier
+    # of their own (column i of pair_coef: positive for a) orders them.
+    pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int32))
+    pair_coef: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    pair_intercept: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def scores(self, x: sp.csr_matrix) -> np.ndarray:
         raw = x @ self.coef
-        return np.asarray(raw) + self.intercept + self.offsets
+        scores = np.asarray(raw) + self.intercept + self.offsets
+        if len(self.pairs) and len(scores) and scores.shape[1] > 2:
+            self._refine(x, scores)
+        return scores
+
+    def _refine(self, x: sp.csr_matrix, scores: np.ndarray) -> None:
+        """On the rows where a pair's classes are the two best, let the pair's classifier order
+        them (swapping their two scores: the set of scores stays the same, and so do the two
+        best of every row, whatever the pairs' order)."""
+        n, (first_class, second_class) = scores.shape[1], self.pairs.T
+        pair_of = np.full((n, n), -1, dtype=np.int64)  # (class, class) -> its pair, if any
+        pair_of[first_class, second_class] = pair_of[second_class, first_class] = np.arange(
+            len(self.pairs))
+        best = np.argpartition(-scores, 1, axis=1)[:, :2]
+        which = pair_of[best[:, 0], best[:, 1]]
+        rows = np.flatnonzero(which >= 0)  # a row's two best are one pair at most
+        if not len(rows):
+            return
+        which = which[rows]
+        # All rows at once, as the head's own product (slicing x first is slower).
+        margins = np.asarray(x @ self.pair_coef)[rows]
+        a, b = self.pairs[which, 0], self.pairs[which, 1]
+        first = margins[np.arange(len(rows)), which] + self.pair_intercept[which] > 0
+        swap = (scores[rows, a] > scores[rows, b]) != first
+        rows, a, b = rows[swap], a[swap], b[swap]
+        scores[rows, a], scores[rows, b] = scores[rows, b], scores[rows, a]
 
     def probabilities(self, x: sp.csr_matrix) -> np.ndarray:
         return softmax(self.scores(x) / self.temperature)
@@ -156,7 +187,7 @@ def _arrays(model: TriageModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays[f"{language}.idf"] = f.idf
         heads = {}
         for name, head in lm.heads.items():
-            for part in ("coef", "intercept", "offsets"):
+            for part in ("coef", "intercept", "offsets", "pairs", "pair_coef", "pair_intercept"):
                 arrays[f"{language}.{name}.{part}"] = getattr(head, part)
             heads[name] = {"classes": head.classes, "temperature": head.temperature,
                            "uncertain_below": head.uncertain_below}
@@ -192,8 +223,9 @@ def save(model: TriageModel, directory: Path | None = None, *, activate: bool = 
 def load(path: Path) -> TriageModel:
     with np.load(path, allow_pickle=False) as npz:
         header = json.loads(str(npz["header"]))
-        if header.get("format") != FORMAT:
-            raise ValueError(f"{path.name}: model format {header.get('format')}, expected {FORMAT}")
+        if header.get("format") not in READABLE:
+            raise ValueError(f"{path.name}: model format {header.get('format')}, expected "
+                             f"{' or '.join(map(str, READABLE))}")
         languages = {}
         for language, spec in header["languages"].items():
             features = CharTfidf(ngram=tuple(spec["ngram"]), bits=spec["bits"],
@@ -205,11 +237,16 @@ def load(path: Path) -> TriageModel:
             features.idf = npz[f"{language}.idf"]
             lm = LanguageModel(language, features)
             for name, h in spec["heads"].items():
-                lm.heads[name] = Head(
+                head = Head(
                     name, list(h["classes"]), npz[f"{language}.{name}.coef"],
                     npz[f"{language}.{name}.intercept"], npz[f"{language}.{name}.offsets"],
                     float(h["temperature"]), float(h["uncertain_below"]),
                 )
+                if f"{language}.{name}.pairs" in npz.files:
+                    head.pairs = npz[f"{language}.{name}.pairs"]
+                    head.pair_coef = npz[f"{language}.{name}.pair_coef"]
+                    head.pair_intercept = npz[f"{language}.{name}.pair_intercept"]
+                lm.heads[name] = head
             languages[language] = lm
     version = path.stem.removeprefix("triage-")
     return TriageModel(version, header["created_at"], languages, header.get("info", {}))

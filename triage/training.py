@@ -5,8 +5,9 @@ product head is an NBSVM (`NBSVC`: one-vs-rest LinearSVCs over features scaled b
 Bayes log-count ratios, chosen by cross-validation on the training part only).
 On 2-fold cross-validated scores of the training data alone it gets per-class offsets that
 maximise macro-F1 (so rare classes are not drowned by frequent ones) and one temperature that
-turns its scores into calibrated probabilities (minimum log-loss). A held-out part never takes
-part in any of it."""
+turns its scores into calibrated probabilities (minimum log-loss). Pairs of products it confuses
+most get a binary classifier of their own that orders them when they are a text's two best
+(`PAIRS`). A held-out part never takes part in any of it."""
 
 import datetime as dt
 from collections import Counter
@@ -112,6 +113,16 @@ class NBSVC:
 # Per head: the kind of linear model and its C (5-fold cross-validation on the training part).
 HEAD_MODELS: dict[str, tuple[str, float]] = {"cfpb_product": ("nbsvm", 1.0)}
 DEFAULT_MODEL = ("svc", 0.5)
+# Per head: pairs of classes its model confuses most that a binary classifier of their own (a
+# LinearSVC with balanced weights, trained on the two classes' narratives only) orders better
+# when they are a text's two best. Chosen on the out-of-fold predictions of the training part
+# (5-fold): payday loans against credit reporting and against debt collection raised accuracy
+# from 0.815 to 0.823; credit reporting against debt collection, checking against credit card
+# and payday against mortgage, checking or credit card did not help.
+PAIRS: dict[str, list[tuple[str, str]]] = {
+    "cfpb_product": [(data.PAYDAY, data.CREDIT_REPORTING), (data.PAYDAY, data.DEBT_COLLECTION)],
+}
+PAIR_C = 1.0
 
 
 def _svc(c: float, kind: str = "svc") -> LinearSVC | NBSVC:
@@ -155,7 +166,31 @@ def fit_head(name: str, x: sp.csr_matrix, labels: list[str], *, extra: sp.csr_ma
         xs, ys = sp.vstack([x, extra]).tocsr(), np.concatenate([y, ye])
     svc = _svc(c, kind).fit(xs, ys)
     coef, intercept = _full_linear(svc, len(classes), x.shape[1])
-    return Head(name, classes, coef, intercept, offsets.astype(np.float32), temperature)
+    head = Head(name, classes, coef, intercept, offsets.astype(np.float32), temperature)
+    fit_pairs(head, x, y, PAIRS.get(name, []))
+    return head
+
+
+def fit_pairs(head: Head, x: sp.csr_matrix, y: np.ndarray, pairs: list[tuple[str, str]]) -> None:
+    """Give `head` a binary classifier for each pair of its classes that both have examples
+    (y: indices into head.classes)."""
+    found, coefs, intercepts = [], [], []
+    for first, second in pairs:
+        if first not in head.classes or second not in head.classes:
+            continue
+        a, b = head.classes.index(first), head.classes.index(second)
+        rows = np.flatnonzero((y == a) | (y == b))
+        if len(set(y[rows].tolist())) < 2:
+            continue
+        svc = LinearSVC(C=PAIR_C, class_weight="balanced", tol=1e-3, max_iter=3000,
+                        random_state=0).fit(x[rows], (y[rows] == a).astype(np.int64))
+        found.append((a, b))
+        coefs.append(svc.coef_[0])
+        intercepts.append(svc.intercept_[0])
+    if found:
+        head.pairs = np.array(found, dtype=np.int32)
+        head.pair_coef = np.array(coefs, dtype=np.float32).T.copy()
+        head.pair_intercept = np.array(intercepts, dtype=np.float32)
 
 
 def _full_linear(svc: LinearSVC | NBSVC, n_classes: int,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from triage import engine
@@ -77,3 +78,39 @@ def test_a_model_file_is_loaded_without_pickle(tmp_path: Path) -> None:
     path = engine.save(tiny(), tmp_path)
     with np.load(path, allow_pickle=False) as npz:
         assert all(npz[name].dtype != object for name in npz.files)
+
+
+def _paired_head() -> engine.Head:
+    """Three classes over two features; a pair refiner for classes 0 and 1 that follows the
+    second feature."""
+    coef = np.array([[1.0, 0.9, 0.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    head = engine.Head("h", ["a", "b", "c"], coef, np.zeros(3, np.float32),
+                       np.zeros(3, np.float32))
+    head.pairs = np.array([[0, 1]], dtype=np.int32)
+    head.pair_coef = np.array([[0.0], [-1.0]], dtype=np.float32)  # positive (a first) unless x1
+    head.pair_intercept = np.array([0.5], dtype=np.float32)
+    return head
+
+
+def test_a_pair_refiner_orders_its_two_classes_only_when_they_are_the_two_best() -> None:
+    head = _paired_head()
+    x = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32))
+    scores = head.scores(x)
+    assert scores.argmax(1).tolist() == [0, 1, 0]  # row 3: all tied at 0, nothing swapped
+    assert scores[1].tolist() == pytest.approx([0.9, 1.0, 0.0])  # swapped, not changed
+    head.pairs = np.zeros((0, 2), np.int32)
+    assert head.scores(x).argmax(1).tolist() == [0, 0, 0]
+
+
+def test_a_model_with_pair_refiners_saves_and_loads_them(tmp_path: Path) -> None:
+    model = tiny()
+    lm = model.languages["en"]
+    head = lm.heads["cfpb_product"]
+    head.pairs = np.array([[0, 1]], dtype=np.int32)
+    head.pair_coef = np.ones((lm.features.n_features, 1), dtype=np.float32)
+    head.pair_intercept = np.zeros(1, dtype=np.float32)
+    loaded = engine.load(engine.save(model, tmp_path))
+    again = loaded.languages["en"].heads["cfpb_product"]
+    assert again.pairs.tolist() == [[0, 1]] and again.pair_coef.shape == head.pair_coef.shape
+    texts = ["debt collector calls my job", "mortgage escrow problem", "card fee"]
+    assert loaded.classify(texts) == model.classify(texts)

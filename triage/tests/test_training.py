@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from triage.training import NBSVC, fit_head
+from triage.training import NBSVC, fit_head, fit_pairs
 
 
 def _rows(seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -37,3 +37,15 @@ def test_the_product_head_is_an_nbsvm_and_others_a_linear_svc() -> None:
     assert not np.allclose(product.coef, other.coef)
     for head in (product, other):
         assert (np.array(head.classes)[head.probabilities(x).argmax(1)] == labels).mean() > 0.9
+
+
+def test_pair_refiners_are_fitted_for_the_pairs_a_head_knows() -> None:
+    x, y = _rows(2)
+    head = fit_head("zh_cause", x, [f"c{v}" for v in y])
+    assert len(head.pairs) == 0  # no pairs configured for this head
+    fit_pairs(head, x, y, [("c0", "c1"), ("c0", "unknown")])
+    assert head.pairs.tolist() == [[0, 1]]
+    assert head.pair_coef.shape == (40, 1) and head.pair_intercept.shape == (1,)
+    rows = np.flatnonzero(y < 2)
+    margins = np.asarray(x[rows] @ head.pair_coef).ravel() + head.pair_intercept[0]
+    assert ((margins > 0) == (y[rows] == 0)).mean() > 0.9
