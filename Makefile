@@ -69,8 +69,9 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: install
-	$(PY) bench/run.py
+bench: install services
+	tools/services.sh start >/dev/null  # load, capacity and peer measure on PostgreSQL and Redis
+	$(PY) bench/run.py; status=$$?; tools/services.sh stop >/dev/null; exit $$status
 
 clean:
 	rm -rf $(VENV) var test-artifacts build node_modules
