@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from clocks import selectors as clock_reads
 from clocks import service as clock_service
+from clocks.choices import DeadlineStatus
 from clocks.models import Deadline
 from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS
@@ -462,6 +463,14 @@ def major_board(request: HttpRequest) -> HttpResponse:
                                                           "rows": _rows(page.object_list)})
 
 
+def _category(code: str | None) -> str:
+    """A business category for a chart: its code and name in the active language."""
+    if not code:
+        return str(_("Unclassified"))
+    name = DIMENSIONS.get("business", {}).get(code)
+    return f"{code} {bilingual(name)}" if name else code
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Charts over the user's scope: volume trend, category, unit, deadline compliance and
@@ -479,9 +488,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                .annotate(n=Count("id")).order_by("score"))
     data = {
         "trend": [[str(r["day"]), r["n"]] for r in trend],
-        "category": [[r["codes__business"] or _("Unclassified"), r["n"]] for r in by_category],
+        "category": [[_category(r["codes__business"]), r["n"]] for r in by_category],
         "unit": [[r["unit__name"], r["n"]] for r in by_unit],
-        "compliance": [[r["status"], r["n"]] for r in deadlines],
+        "compliance": [[bilingual(DeadlineStatus(r["status"]).label)
+                        if r["status"] in DeadlineStatus.values else r["status"], r["n"]]
+                       for r in deadlines],
         "satisfaction": [[str(r["score"]), r["n"]] for r in surveys],
         "open": scope.filter(state__in=OPEN).count(),
     }

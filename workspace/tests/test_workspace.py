@@ -1,5 +1,6 @@
 """Complaint page actions, the audited reveal, search, home counts and bulk assign."""
 
+import json
 import re
 from typing import Any
 
@@ -118,6 +119,12 @@ def test_the_dashboard_renders_its_data(cast: Any, register: Any) -> None:
     register()
     page = cast.client("cpo").get("/dashboard/").content.decode()
     assert 'id="dashboard-data"' in page and "echarts.min.js" in page
+    # Deadlines by status and categories by name, in the page's language, not as stored codes.
+    found = re.search(r'id="dashboard-data" type="application/json">(.*?)</script>', page)
+    data = json.loads(found.group(1)) if found else {}
+    assert [label for label, _n in data["compliance"]] == ["进行中"]
+    assert data["category"] and all(" " in label or label == "未分类"
+                                    for label, _n in data["category"])
 
 
 @pytest.mark.parametrize("purpose", [None, "", "   "])
