@@ -4,6 +4,7 @@ state it leads to, and the roles that may take it. The model's transitions, the 
 
 from dataclasses import dataclass
 
+from complaints.choices import Severity
 from complaints.choices import State as S
 from org.access import INTEGRATION
 from org.choices import Role as R
@@ -72,3 +73,9 @@ def method_name(action: str) -> str:
 
 def allowed_from(state: str) -> list[str]:
     return [name for name, move in LIFECYCLE.items() if state in move.sources]
+
+
+def always_needs_approval(severity: str) -> bool:
+    """A major complaint always needs approval: it is answered only through an approved
+    resolution, never by a direct `respond`."""
+    return severity == Severity.MAJOR

@@ -8,8 +8,15 @@ from django.utils import timezone
 
 from clocks import selectors as clock_reads
 from clocks.models import Deadline
+from complaints.choices import State
 from complaints.errors import NotFound
-from complaints.lifecycle import INTEGRATION_ACTIONS, LIFECYCLE, MANAGERS, allowed_from
+from complaints.lifecycle import (
+    INTEGRATION_ACTIONS,
+    LIFECYCLE,
+    MANAGERS,
+    allowed_from,
+    always_needs_approval,
+)
 from complaints.models import Complaint
 from org.access import Principal
 
@@ -45,7 +52,12 @@ def may_act(principal: Principal, complaint: Complaint, action: str) -> bool:
 
 
 def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
-    return [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)]
+    """The actions the principal may take now (a major complaint under investigation is not
+    answered directly: `respond` would be refused)."""
+    direct_answer_refused = (complaint.state != State.AWAITING_APPROVAL
+                             and always_needs_approval(complaint.severity))
+    return [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)
+            and not (a == "respond" and direct_answer_refused)]
 
 
 def overdue_filter(now: dt.datetime) -> Q:

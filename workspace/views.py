@@ -25,9 +25,10 @@ from clocks.models import Deadline
 from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
+from complaints.actions.common import on_higher_unit
 from complaints.choices import Channel, Severity, State
 from complaints.errors import ActionError, Conflict, Forbidden, NotFound
-from complaints.lifecycle import END, MANAGERS, OPEN, STAFF
+from complaints.lifecycle import END, OPEN, STAFF
 from complaints.models import Complaint, Survey
 from complaints.selectors import (
     access_complaint,
@@ -215,26 +216,13 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     return redirect(f"{request.path.replace('bulk-assign/', '')}?{request.GET.urlencode()}")
 
 
-def _above(principal: Principal, complaint: Complaint) -> bool:
-    """Whether the user manages a unit above the complaint's (who decides a review)."""
-    paths = [p for role, p in principal.grants if role in MANAGERS]
-    unit = complaint.unit
-    if unit.parent_id is None:
-        return unit.path in paths
-    return any(unit.path.startswith(p) and unit.path != p for p in paths)
-
-
 def _offered(principal: Principal, complaint: Complaint) -> list[str]:
     """The allowed actions less those the action would refuse now: resuming a clock that is
-    not paused, deciding a review from the complaint's own unit, answering a major complaint
-    without an approved resolution."""
+    not paused, deciding a review from the complaint's own unit."""
     found = allowed_actions(principal, complaint)
-    if ("respond" in found and complaint.severity == Severity.MAJOR
-            and complaint.state != State.AWAITING_APPROVAL):
-        found.remove("respond")
     if "resume" in found and not any(d.status == "paused" for d in complaint.deadlines.all()):
         found.remove("resume")
-    if "decide_review" in found and not _above(principal, complaint):
+    if "decide_review" in found and not on_higher_unit(principal, complaint):
         found.remove("decide_review")
     return found
 

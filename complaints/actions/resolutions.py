@@ -10,6 +10,7 @@ from complaints.actions.common import bad, close, on_higher_unit
 from complaints.actions.run import Ctx
 from complaints.choices import State
 from complaints.errors import Conflict, Forbidden
+from complaints.lifecycle import always_needs_approval
 from complaints.models import Complaint, Resolution, ReviewRequest, Survey
 from notify.customer import notify_customer
 
@@ -41,7 +42,7 @@ def approval_level(c: Complaint, amount: Decimal | None) -> str:
     by the unit's two amount limits; a major complaint always needs approval."""
     if (amount or 0) > c.unit.senior_approval_limit:
         return "above"
-    if c.severity == "major" or (amount or 0) > c.unit.approval_limit:
+    if always_needs_approval(c.severity) or (amount or 0) > c.unit.approval_limit:
         return "unit"
     return ""
 
@@ -73,7 +74,7 @@ def _check_approver(ctx: Ctx, c: Complaint, r: Resolution) -> None:
     if r.proposed_by == ctx.principal.label:
         raise Forbidden("You may not approve your own proposal",
                         [("approver", "不能审批自己提出的方案（双人复核） / four eyes")])
-    if r.approval_level == "above" and not on_higher_unit(ctx, c):
+    if r.approval_level == "above" and not on_higher_unit(ctx.principal, c):
         raise Forbidden("This amount needs approval by a manager of the unit above",
                         [("approver",
                           "须由上一级机构的管理人员审批 / approval one level up required")])
@@ -120,7 +121,7 @@ def respond(ctx: Ctx, c: Complaint, p: s.NoticeIn) -> dict[str, Any]:
         r.verification, r.basis, r.reasons = p.verification, p.basis, p.reasons
         r.approved_by, r.approved_at = ctx.principal.label, ctx.now
         r.save(update_fields=["verification", "basis", "reasons", "approved_by", "approved_at"])
-    elif approval_level(c, None):
+    elif always_needs_approval(c.severity):
         raise Conflict(
             "重大投诉须经审批方可答复 / A major complaint is answered only with an approved "
             "resolution",
@@ -170,7 +171,7 @@ def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, An
 
 
 def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]:
-    if not on_higher_unit(ctx, c):
+    if not on_higher_unit(ctx.principal, c):
         raise Forbidden("A review is decided by the unit above",
                         [("action", "复核须由上一级机构决定 / higher unit only")])
     review = c.reviews.filter(decided_at__isnull=True).order_by("-pk").first()
