@@ -122,7 +122,7 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
     if filters.unit:
         unit = OrgUnit.objects.filter(code=filters.unit).first()
         if unit is None:
-            raise ActionError("Unknown unit", [(
+            raise ActionError("未知机构 / Unknown unit", [(
                 "unit", f"没有机构 {filters.unit!r} / no org unit {filters.unit!r}")])
         unit_path = unit.path
     queryset = filter_complaints(

@@ -282,17 +282,17 @@ def check_evidence(name: str, data: bytes) -> None:
 
     limit = settings.TOUSU_MAX_ATTACHMENT_BYTES
     if not data or len(data) > limit:
-        raise ActionError("File refused", [("evidence", f"{name}: 文件须为 1 字节至 "
+        raise ActionError("文件未被接受 / File refused", [("evidence", f"{name}: 文件须为 1 字节至 "
                                                      f"{megabytes(limit)} / must be 1 byte to "
                                                      f"{megabytes(limit)}")])
     if sniff_type(data) is None:
-        raise ActionError("File refused", [(
+        raise ActionError("文件未被接受 / File refused", [(
             "evidence", f"{name}: 不接受的文件类型 / file type not accepted (PDF, images, "
                         "Office, text, audio)")])
     try:
         scan(data)
     except ScanRefused as exc:
-        raise ActionError("File refused",
+        raise ActionError("文件未被接受 / File refused",
                           [("evidence", f"{name}: 病毒扫描未通过 / {exc}")]) from None
 
 

@@ -78,7 +78,7 @@ def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> ImportOu
     try:
         report = regulator.import_file(principal, file.name or "upload.csv", file.read())
     except regulator.FileError as exc:
-        raise ActionError("Not a transfer file",
+        raise ActionError("不是有效的转办文件 / Not a transfer file",
                           [("file", f"不是有效的转办文件 / {exc}")]) from None
     return ImportOut(batch=report.batch_id, rows=report.rows, created=report.created,
                      duplicates=report.duplicates, failed=report.failed,

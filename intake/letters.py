@@ -191,7 +191,7 @@ def preview(c: Complaint, kind: str) -> tuple[str, str, LetterTemplate | None]:
     language = c.customer.language
     template = template_for(kind, language)
     if template is None:
-        raise ActionError("No template for this letter",
+        raise ActionError("没有此函件的模板 / No template for this letter",
                           [("kind", f"没有 {kind} 的 {language} 模板 / no {kind} template in "
                                     f"{language}")])
     subject, text = render(template, context_for(c, kind))
@@ -226,7 +226,8 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
         if channel in OUTBOX_CHANNELS:
             address = c.customer.phone if channel == LetterChannel.SMS else c.customer.email
             if not address:
-                raise ActionError("The customer has no address for this channel",
+                raise ActionError("客户没有此方式的地址 / The customer has no address for "
+                                  "this channel",
                                   [("channel", f"客户没有此方式的地址 / no {channel} address on "
                                                "file")])
             letter.address = address
@@ -237,7 +238,7 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
                     dedupe_key=letter.dedupe_key, complaint_id=c.pk)
             return letter
         if len(proof.strip()) < 2:
-            raise ActionError("Proof of sending is required",
+            raise ActionError("须填写发送凭证 / Proof of sending is required",
                               [("proof", "请填写邮寄单号、通话记录号或签收单 / post "
                                            "reference, call record or receipt")])
         now = timezone.now()

@@ -61,7 +61,8 @@ def params_of(q: ReportQuery) -> Params:
     measures = MEASURES if q.measures.strip() == "all" else tuple(_list(q.measures))
     unknown = [m for m in measures if m not in MEASURES]
     if unknown:
-        raise ActionError("Unknown measure", [("measures", f"unknown: {', '.join(unknown)}")])
+        raise ActionError("未知指标 / Unknown measure",
+                          [("measures", f"未知 / unknown: {', '.join(unknown)}")])
     filters = {d: _list(getattr(q, d)) for d in DIMS if getattr(q, d)}
     return Params(
         period=q.period,

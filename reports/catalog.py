@@ -351,7 +351,7 @@ def drill_queryset(
         from complaints.errors import ActionError
 
         known = ", ".join((*MEASURES, *DRILL_EXTRA))
-        raise ActionError("Unknown measure", [("measure", f"known: {known}")])
+        raise ActionError("未知指标 / Unknown measure", [("measure", f"可选 / known: {known}")])
     tz = zone()
     queryset = Complaint.objects.filter(
         received_at__gte=dt.datetime.combine(w.start, dt.time(), tz),

@@ -22,7 +22,9 @@ def tag_root_cause(complaint: Any, code: str, note: str, by: str, at: dt.datetim
     if cause is None:
         known = ", ".join(RootCause.objects.filter(active=True).values_list("code", flat=True))
         raise ActionError(
-            "Unknown root cause", [("root_cause", f"no active root cause {code!r}; known: {known}")]
+            "未知根因 / Unknown root cause",
+            [("root_cause", f"没有启用中的根因 {code!r} / no active root cause {code!r}; "
+                            f"known: {known}")]
         )
     RootCauseTag.objects.update_or_create(
         complaint_id=complaint.pk,

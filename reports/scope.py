@@ -71,7 +71,8 @@ def report_scope(principal: Principal, unit_code: str = "") -> Scope:
     paths = report_paths(principal)
     if not paths:
         raise Forbidden(
-            "You may not read reports", [("report", "no reporting role")], code="forbidden"
+            "You may not read reports", [("report", "无报表权限 / no reporting role")],
+            code="forbidden",
         )
     # The smallest set of roots covering every granted subtree.
     tops = sorted(set(paths), key=len)
@@ -82,7 +83,8 @@ def report_scope(principal: Principal, unit_code: str = "") -> Scope:
         if unit is None or not any(unit.path.startswith(p) for p in roots_paths):
             raise NotFound(
                 "No such unit within your scope",
-                [("unit", f"no org unit {unit_code!r} within your scope")],
+                [("unit", f"您的范围内没有机构 {unit_code!r} / no org unit {unit_code!r} within "
+                          "your scope")],
                 code="not_found",
             )
         roots_paths = [unit.path]

@@ -30,7 +30,7 @@ def run_report(principal: Principal, name: str, params: Params) -> Report:
     role."""
     if name not in REPORTS:
         raise NotFound(
-            "No such report", [("name", f"known: {', '.join(REPORTS)}")], code="not_found"
+            "No such report", [("name", f"可选 / known: {', '.join(REPORTS)}")], code="not_found"
         )
     scope = report_scope(principal, params.unit)
     return REPORTS[name][0](scope, params)

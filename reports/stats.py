@@ -68,7 +68,9 @@ def parse_period(text: str) -> Window:
     except ValueError:
         pass
     raise ActionError(
-        "Unknown period", [("period", "use 2026, 2026H1, 2026Q1, 2026-03, 2026-W10 or 2026-03-05")]
+        "无效的统计期间 / Unknown period",
+        [("period", "格式如 2026、2026H1、2026Q1、2026-03、2026-W10、2026-03-05 / use 2026, "
+                    "2026H1, 2026Q1, 2026-03, 2026-W10 or 2026-03-05")]
     )
 
 
@@ -87,7 +89,8 @@ def window(
         s = start or dt.date(today.year, 1, 1)
         e = end or today
         if e < s:
-            raise ActionError("Empty period", [("to", "is before from")])
+            raise ActionError("统计期间为空 / Empty period",
+                              [("to", "结束日期早于开始日期 / is before from")])
         return Window(s, e, f"{s.isoformat()}..{e.isoformat()}")
     q = (today.month - 1) // 3 + 1
     if default == "quarter":
@@ -149,10 +152,13 @@ def _period_filter(w: Window, days_only: bool) -> Q:
 
 
 def _check(group: Sequence[str], filters: dict[str, list[str]]) -> None:
-    bad = [(f"group.{g}", "unknown dimension") for g in group if g not in GROUPS]
-    bad += [(f, "unknown dimension") for f in filters if f not in DIMS]
+    valid = ", ".join(GROUPS)
+    bad = [(f"group.{g}", f"未知维度 {g!r}，可选 / unknown dimension {g!r}; valid: {valid}")
+           for g in group if g not in GROUPS]
+    bad += [(f, f"未知维度 {f!r}，可选 / unknown dimension {f!r}; valid: {', '.join(DIMS)}")
+            for f in filters if f not in DIMS]
     if bad:
-        raise ActionError("Unknown dimension", bad)
+        raise ActionError("未知统计维度 / Unknown dimension", bad)
 
 
 Key = tuple[str, ...]

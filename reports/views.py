@@ -14,8 +14,8 @@ from org.access import Principal, staff_principal
 from reports.api import ReportQuery, params_of
 from reports.scope import report_paths
 from reports.selectors import REPORTS, run_report
-from reports.stats import GROUPS
 from reports.tables import Report, Table
+from tousu.messages import detail
 
 # The reports' tabs, bilingual like the rest of these pages.
 TITLES = {
@@ -38,12 +38,6 @@ EVERY = [
     ("year", "年 year"),
 ]
 # The errors of the report parameters, in both languages, with the values that are valid.
-ERRORS = {
-    "Unknown period": "期间无效 Unknown period: 2026, 2026H1, 2026Q1, 2026-03, 2026-W10, "
-    "2026-03-05",
-    "Unknown dimension": "维度无效 Unknown dimension; valid: " + ", ".join(GROUPS),
-    "No such unit within your scope": "机构不在您的范围内 No such unit within your scope",
-}
 CHARTED = ("n", "count", "received", "opened", "total", "withdrawn", "valid", "subtree")
 
 
@@ -80,11 +74,7 @@ def _run(request: HttpRequest, name: str) -> tuple[Report | None, str]:
     except ActionError as exc:
         if exc.status == 404 and name not in REPORTS:
             raise Http404 from None
-        if exc.detail in ERRORS:
-            return None, ERRORS[exc.detail] + " (" + "; ".join(
-                f"{f}: {m}" for f, m in exc.errors
-            ) + ")"
-        return None, exc.detail + ": " + "; ".join(m for _, m in exc.errors)
+        return None, detail(exc.code, exc.detail) + ": " + "; ".join(m for _, m in exc.errors)
 
 
 def _cell(value: Any) -> Any:

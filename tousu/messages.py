@@ -1,6 +1,7 @@
 """Bilingual error messages. Validation errors are worded by their type, in the language the
 client asked for (Accept-Language; the installation's default is Chinese)."""
 
+import re
 from typing import Any
 
 from django.utils import translation
@@ -49,6 +50,8 @@ ZH_BY_CODE = {
     "server_error": "服务器内部错误",
 }
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
 
 def chinese() -> bool:
     return (translation.get_language() or "zh-hans").lower().startswith("zh")
@@ -70,7 +73,11 @@ def validation_message(error: dict[str, Any]) -> str:
         return template
 
 
-def detail(code: str, english: str) -> str:
-    """The error's detail in the client's language, always with the English beside Chinese."""
+def detail(code: str, message: str) -> str:
+    """The error's detail in the client's language, always with the English beside Chinese.
+    A message written bilingual where it is raised ("中文 / English") is kept as it is; an
+    English one gets its code's Chinese wording in front."""
+    if _CJK.search(message):
+        return message
     zh = ZH_BY_CODE.get(code)
-    return f"{zh} / {english}" if zh and chinese() else english
+    return f"{zh} / {message}" if zh and chinese() else message

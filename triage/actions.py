@@ -27,10 +27,14 @@ def _choice(suggestion: Suggestion, label: str, code: str) -> tuple[str, str]:
             known |= {c for lm in model.languages.values()
                       for h in lm.heads.values() if h.name == suggestion.head for c in h.classes}
         if label not in known:
-            raise ActionError("Unknown label", [("label", f"not a label of {suggestion.head}")])
+            raise ActionError("未知标签 / Unknown label",
+                              [("label", f"不是 {suggestion.head} 的标签 / not a label of "
+                                         f"{suggestion.head}")])
         return label, code or mapping.code_for(suggestion.head, label)
     if code not in DIMENSIONS.get(suggestion.dimension, {}):
-        raise ActionError("Unknown code", [("code", f"not a {suggestion.dimension} code")])
+        raise ActionError("未知代码 / Unknown code",
+                          [("code", f"不是 {suggestion.dimension} 代码 / not a "
+                                    f"{suggestion.dimension} code")])
     return next((o["label"] for o in options if o["code"] == code), ""), code
 
 
@@ -43,19 +47,22 @@ def decide_suggestion(principal: Principal, number: str, *, version: int, head: 
     with transaction.atomic():
         complaint = access_complaint(principal, number, for_update=True)
         if principal.api_key_id is not None or not principal.roles_on(complaint.unit.path) & STAFF:
-            raise Forbidden("You may not classify this complaint", [("action", "not permitted")],
-                            code="forbidden")
+            raise Forbidden("You may not classify this complaint",
+                            [("action", "无权执行此操作 / not permitted")], code="forbidden")
         if complaint.version != version:
             raise Conflict("The complaint has changed since you read it",
-                           [("version", f"stale: you sent {version}, current is "
-                                        f"{complaint.version}")], code="stale_version")
+                           [("version", f"投诉已被他人修改，请刷新后重试 / stale: you sent "
+                                        f"{version}, current is {complaint.version}")],
+                           code="stale_version")
         if complaint.state not in OPEN:
             raise Conflict(f"A {complaint.state} complaint is not classified",
-                           [("action", f"not allowed from state {complaint.state}")],
+                           [("action", f"当前状态不允许 / not allowed from state "
+                                       f"{complaint.state}")],
                            code="not_allowed")
         suggestion = complaint.suggestions.filter(head=head).first()
         if suggestion is None or not suggestion.options:
-            raise NotFound("No such suggestion", [("head", f"no {head} suggestion")])
+            raise NotFound("没有此建议 / No such suggestion",
+                           [("head", f"没有 {head} 建议 / no {head} suggestion")])
         chosen_label, chosen_code = _choice(suggestion, label, code)
         best = suggestion.options[0]
         key = "label" if chosen_label else "code"

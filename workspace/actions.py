@@ -22,10 +22,11 @@ def reveal_customer(principal: Principal, number: str, purpose: str) -> dict[str
     with transaction.atomic():
         complaint = access_complaint(principal, number, for_update=True)
         if not principal.roles_on(complaint.unit.path) & STAFF:
-            raise Forbidden("You may not reveal this customer's details",
-                            [("reveal", "not permitted")], code="forbidden")
+            raise Forbidden("无权查看此客户信息 / You may not reveal this customer's details",
+                            [("reveal", "无权执行此操作 / not permitted")], code="forbidden")
         if not purpose:
-            raise ActionError("Give the purpose of the reveal", [("purpose", "required")],
+            raise ActionError("请填写查看目的 / Give the purpose of the reveal",
+                              [("purpose", "必填 / required")],
                               code="purpose_required")
         customer = complaint.customer
         append_event(complaint, "reveal_customer", actor_label=principal.label,

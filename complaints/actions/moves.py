@@ -104,10 +104,10 @@ def claim(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
     if c.handler_id and c.handler_id != user_id and not (
         ctx.principal.roles_on(c.unit.path) & MANAGERS
     ):
-        raise Forbidden("This work order is assigned to someone else",
+        raise Forbidden("工单已派给他人 / This work order is assigned to someone else",
                         [("handler", "工单已派给他人 / not you")])
     if c.staff_complained_about_id == user_id:
-        raise Forbidden("You are the staff member complained about (回避)",
+        raise Forbidden("您是被投诉员工，须回避 / You are the staff member complained about",
                         [("handler", "须回避 / recusal")])
     c.handler_id = user_id
     ctx.changed.add("handler")

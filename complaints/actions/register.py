@@ -47,7 +47,7 @@ def _unit_field(code: str, field: str) -> OrgUnit | None:
         return None
     unit = unit_by_code(code)
     if unit is None:
-        raise ActionError("Unknown unit",
+        raise ActionError("未知机构 / Unknown unit",
                           [(field, f"没有启用中的机构 {code!r} / no active org unit {code!r}")])
     return unit
 
@@ -69,17 +69,18 @@ def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
     if unit is None:
         home = next((p for r, p in principal.grants if r in STAFF or r == INTEGRATION), None)
         if home is None:
-            raise Forbidden("You may not register complaints",
+            raise Forbidden("无登记投诉的权限 / You may not register complaints",
                             [("unit", "无登记投诉的权限 / no registering role")])
         unit = unit_by_path(home)
         if unit is None:
-            raise Forbidden("Your unit is inactive", [("unit", "所在机构已停用 / inactive unit")])
+            raise Forbidden("所在机构已停用 / Your unit is inactive",
+                             [("unit", "所在机构已停用 / inactive unit")])
     roles = principal.roles_on(unit.path)
     allowed = (INTEGRATION in roles and principal.has_scope("complaints:create")) or (
         principal.api_key_id is None and roles & STAFF
     )
     if not allowed:
-        raise Forbidden("You may not register complaints for this unit",
+        raise Forbidden("无权为此机构登记投诉 / You may not register complaints for this unit",
                         [("unit", "超出您的权限范围 / outside your scope")])
     return unit
 
@@ -89,7 +90,7 @@ def _validate(data: ComplaintIn, now: dt.datetime) -> None:
     if data.received_at and data.received_at > now + FUTURE_TOLERANCE:
         problems.append(("received_at", "不能晚于当前时间 / is in the future"))
     if problems:
-        raise ActionError("Invalid complaint", problems)
+        raise ActionError("投诉登记信息有误 / Invalid complaint", problems)
 
 
 def _customer(data: CustomerIn) -> tuple[Customer, bool]:
@@ -136,7 +137,7 @@ def register_complaint(
     if data.staff_complained_about:
         against = get_user_model().objects.filter(username=data.staff_complained_about).first()
         if against is None:
-            raise ActionError("Unknown staff member",
+            raise ActionError("未知员工 / Unknown staff member",
                               [("staff_complained_about", "无此员工 / no such user")])
     received_at = data.received_at or now
     text = f"{data.content}\n{data.claim}"
@@ -217,7 +218,8 @@ def _refuse_known_reference(data: ComplaintIn) -> None:
     known = Complaint.objects.filter(source=data.source, external_ref=data.external_ref) \
         .values_list("number", flat=True).first()
     if known:
-        raise Conflict(f"This {data.source} reference is already registered as {known}",
+        raise Conflict(f"此外部编号已登记为 {known} / This {data.source} reference is already "
+                       f"registered as {known}",
                        [("external_ref", f"已登记为 {known} / already registered as {known}")],
                        code="duplicate_reference") from None
 

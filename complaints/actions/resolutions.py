@@ -72,10 +72,11 @@ def _pending_resolution(c: Complaint) -> Resolution:
 
 def _check_approver(ctx: Ctx, c: Complaint, r: Resolution) -> None:
     if r.proposed_by == ctx.principal.label:
-        raise Forbidden("You may not approve your own proposal",
+        raise Forbidden("不能审批自己提出的方案 / You may not approve your own proposal",
                         [("approver", "不能审批自己提出的方案（双人复核） / four eyes")])
     if r.approval_level == "above" and not on_higher_unit(ctx.principal, c):
-        raise Forbidden("This amount needs approval by a manager of the unit above",
+        raise Forbidden("须由上一级机构的管理人员审批 / This amount needs approval by a manager "
+                        "of the unit above",
                         [("approver",
                           "须由上一级机构的管理人员审批 / approval one level up required")])
 
@@ -172,7 +173,7 @@ def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, An
 
 def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]:
     if not on_higher_unit(ctx.principal, c):
-        raise Forbidden("A review is decided by the unit above",
+        raise Forbidden("复核须由上一级机构决定 / A review is decided by the unit above",
                         [("action", "复核须由上一级机构决定 / higher unit only")])
     review = c.reviews.filter(decided_at__isnull=True).order_by("-pk").first()
     if review is None:

@@ -41,7 +41,7 @@ def run_action(principal: Principal, number: str, action: str, params: ActionIn)
     from complaints.actions.moves import HANDLERS
 
     if action not in LIFECYCLE:
-        raise NotFound("No such action",
+        raise NotFound("未知操作 / No such action",
                        [("action", f"未知操作 {action!r} / unknown action {action!r}")])
     with transaction.atomic():
         complaint = access_complaint(principal, number, for_update=True)

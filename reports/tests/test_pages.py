@@ -31,8 +31,8 @@ def test_tabs_and_frequencies_are_labelled_in_both_languages(cast: Any) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("period=garbage", ["期间无效 Unknown period", "2026Q1"]),
-        ("group=nonsense", ["维度无效 Unknown dimension", "business"]),
+        ("period=garbage", ["无效的统计期间 / Unknown period", "2026Q1"]),
+        ("group=nonsense", ["未知统计维度 / Unknown dimension", "business"]),
     ],
 )
 def test_a_bad_parameter_is_explained_in_both_languages_with_the_valid_values(
