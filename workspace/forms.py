@@ -150,6 +150,14 @@ class ActionForm(forms.Form):
     action: str = ""
     title: Any = ""
     schema: type[ActionIn] = ActionIn
+    options: dict[str, list[tuple[str, str]]] = {}  # set per form by offer()
+
+    def offer(self, options: dict[str, list[tuple[str, str]]]) -> "ActionForm":
+        """Suggest values for text fields (rendered as a <datalist> under the input)."""
+        self.options = {name: found for name, found in options.items() if name in self.fields}
+        for name in self.options:
+            self.fields[name].widget.attrs["list"] = f"{self.add_prefix(name)}-options"
+        return self
 
     def to_params(self) -> ActionIn | None:
         """The validated schema instance, or None with the errors added to the form."""

@@ -46,6 +46,7 @@ from triage.service import triage_out
 from triage.similar import similar_cases
 from workspace.actions import reveal_customer
 from workspace.forms import ACTION_LABELS, ActionForm, action_form, bilingual
+from workspace.pickers import handlers, suggestions, units
 from workspace.search import search
 
 SORTS = {"received": ("received_at", "id"), "-received": ("-received_at", "-id"),
@@ -188,6 +189,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "states": [(v, bilingual(lb)) for v, lb in State.choices],
         "severities": [(v, bilingual(lb)) for v, lb in Severity.choices],
         "channels": [(v, bilingual(lb)) for v, lb in Channel.choices],
+        "units": units(principal), "handlers_offered": handlers(principal),
         "sorts": [("-received", _("Newest first")), ("received", _("Oldest first")),
                   ("number", _("Number")), ("state", _("State")), ("severity", _("Severity"))],
     })
@@ -237,8 +239,8 @@ def _detail_context(principal: Principal, complaint: Complaint,
                     bound: ActionForm | None = None) -> dict[str, Any]:
     now = timezone.now()
     customer = complaint.customer
-    forms = [bound if bound is not None and bound.action == a
-             else action_form(a, complaint.version)
+    forms = [(bound if bound is not None and bound.action == a
+              else action_form(a, complaint.version)).offer(suggestions(principal, complaint, a))
              for a in _offered(principal, complaint)]
     deadlines = [{"d": d, "overdue": d.overdue(now),
                   "due": f"{clock_service.local_due(d):%Y-%m-%d %H:%M %Z}"}

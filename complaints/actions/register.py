@@ -5,6 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,7 +15,7 @@ from clocks import service as clocks
 from clocks.models import Deadline
 from complaints import crypto
 from complaints.audit import seal_event
-from complaints.choices import REGULATOR_SOURCES, Severity, State
+from complaints.choices import REGULATOR_SOURCES, Channel, Severity, State
 from complaints.errors import ActionError, Conflict, Forbidden
 from complaints.lifecycle import STAFF
 from complaints.models import Complaint, Customer
@@ -85,10 +86,23 @@ def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
     return unit
 
 
+# Remote channels: the customer is answered by phone or email, so one of them is needed (at a
+# counter, on a visit, by letter or through the regulator the answer can go another way).
+NEEDS_CONTACT = {Channel.PHONE, Channel.SMS, Channel.EMAIL, Channel.WEB, Channel.MOBILE,
+                 Channel.API}
+
+
 def _validate(data: ComplaintIn, now: dt.datetime) -> None:
     problems = unknown_codes(data.codes)
     if data.received_at and data.received_at > now + FUTURE_TOLERANCE:
         problems.append(("received_at", "不能晚于当前时间 / is in the future"))
+    max_age = settings.TOUSU_MAX_RECEIVED_AGE_DAYS
+    if data.received_at and data.received_at < now - dt.timedelta(days=max_age):
+        problems.append(("received_at", f"早于 {max_age} 天前，请核对日期 / more than {max_age} "
+                                        "days ago: check the date"))
+    if data.channel in NEEDS_CONTACT and not data.customer.phone and not data.customer.email:
+        problems.append(("customer.phone", "须登记至少一种联系方式（电话或邮箱） / give at least "
+                                           "one contact: phone or email"))
     if problems:
         raise ActionError("投诉登记信息有误 / Invalid complaint", problems)
 
