@@ -32,13 +32,15 @@ from complaints.selectors import (
     allowed_actions,
     filter_complaints,
     for_listing,
+    list_summary,
 )
 from org.access import Principal
 from org.models import OrgUnit
-from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
+from triage.pii import mask_email, mask_id, mask_name, mask_payload, mask_phone, mask_text
 from triage.service import triage_out
 
 router = Router(tags=["complaints"])
+LIST_SUMMARY_CHARS = 120
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
 ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
@@ -132,7 +134,7 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
         overdue=filters.overdue,
     )
     start = (filters.page - 1) * filters.page_size
-    rows = for_listing(queryset.order_by("-received_at", "-id"), 120)[
+    rows = for_listing(queryset.order_by("-received_at", "-id"), LIST_SUMMARY_CHARS)[
         start:start + filters.page_size]
     return {
         "count": queryset.count(), "page": filters.page, "page_size": filters.page_size,
@@ -142,7 +144,7 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
                 source=c.source, received_at=timezone.localtime(c.received_at),
                 unit=c.unit.code, severity=c.severity, codes=c.codes,
                 customer=mask_name(c.customer.name),
-                summary=mask_text(c.summary),  # type: ignore[attr-defined]  # for_listing's
+                summary=list_summary(c, LIST_SUMMARY_CHARS),
             )
             for c in rows
         ],
@@ -163,7 +165,7 @@ def list_events(request: HttpRequest, number: str) -> list[EventOut]:
     complaint = access_complaint(principal, number)
     return [
         EventOut(seq=e.seq, type=e.type, actor=e.actor_label, at=timezone.localtime(e.at),
-                 state_after=e.state_after, payload=e.payload, hash=e.hash)
+                 state_after=e.state_after, payload=mask_payload(e.payload), hash=e.hash)
         for e in complaint.events.order_by("seq")
     ]
 

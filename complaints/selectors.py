@@ -19,6 +19,7 @@ from complaints.lifecycle import (
 )
 from complaints.models import Complaint
 from org.access import Principal
+from triage.pii import mask_text
 
 
 def visible_complaints(principal: Principal) -> QuerySet[Complaint]:
@@ -100,7 +101,17 @@ LIST_FIELDS = ("number", "state", "version", "channel", "source", "received_at",
                "codes", "unit__code", "unit__name", "customer__name")
 
 
+# Read past a summary's cut, so that an identifier across it is still whole when it is masked.
+SUMMARY_MARGIN = 64
+
+
 def for_listing(queryset: QuerySet[Complaint], summary_chars: int) -> QuerySet[Complaint]:
-    """The rows of a list: only the fields lists show, and the content read as its first
-    `summary_chars` characters (`summary`), never whole."""
-    return queryset.only(*LIST_FIELDS).annotate(summary=Substr("content", 1, summary_chars))
+    """The rows of a list: only the fields lists show, and the start of the content
+    (`summary`, for `list_summary`), never the whole of it."""
+    return queryset.only(*LIST_FIELDS).annotate(
+        summary=Substr("content", 1, summary_chars + SUMMARY_MARGIN))
+
+
+def list_summary(c: Complaint, chars: int) -> str:
+    """A listed complaint's summary: masked first, then cut to `chars`."""
+    return mask_text(c.summary)[:chars]  # type: ignore[attr-defined]  # for_listing's

@@ -9,6 +9,7 @@ because showing a mistyped identifier is no safer than showing a correct one."""
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
@@ -153,6 +154,22 @@ def mask_text(text: str) -> str:
         last = item.end
     parts.append(text[last:])
     return "".join(parts)
+
+
+# Payload keys whose values are the system's own identifiers, never a customer's (a file's
+# SHA-256 holds digit runs that would read as account numbers).
+NOT_PERSONAL = frozenset({"sha256", "hash", "number", "into", "primary", "duplicate_of"})
+
+
+def mask_payload(value: Any, key: str = "") -> Any:
+    """An event payload (or any JSON value) with identifiers masked in every string."""
+    if isinstance(value, dict):
+        return {k: mask_payload(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_payload(v, key) for v in value]
+    if isinstance(value, str) and key not in NOT_PERSONAL:
+        return mask_text(value)
+    return value
 
 
 def pii_kinds(text: str) -> list[str]:

@@ -35,6 +35,7 @@ from complaints.selectors import (
     allowed_actions,
     filter_complaints,
     for_listing,
+    list_summary,
     may_act,
 )
 from org.access import Principal, staff_principal, unit_by_code
@@ -67,8 +68,8 @@ SUMMARY_CHARS = 80
 
 def _rows(complaints: Any) -> list[dict[str, Any]]:
     """Table rows from a queryset made by for_listing(..., SUMMARY_CHARS)."""
-    return [{"c": c, "customer": mask_name(c.customer.name), "summary": mask_text(c.summary)}
-            for c in complaints]
+    return [{"c": c, "customer": mask_name(c.customer.name),
+             "summary": list_summary(c, SUMMARY_CHARS)} for c in complaints]
 
 
 def _deadlines(condition: Q) -> Q:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.audit import REDACTED
-from triage.pii import mask_text
+from triage.pii import mask_payload, mask_text
 from workspace.forms import bilingual as _bilingual
 
 register = template.Library()
@@ -31,7 +31,7 @@ EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 def _shown(value: Any) -> str:
     """A payload value for people: yes/no, local times, lists and mappings spelt out, nothing
-    empty, identifiers in free text masked, a value removed by retention said to be so."""
+    empty, a value removed by retention said to be so."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dict):
@@ -45,15 +45,21 @@ def _shown(value: Any) -> str:
         moment = parse_datetime(value) if len(value) >= 16 and value[10:11] == "T" else None
         if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
             return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
-        return mask_text(value)
     return str(value)
 
 
 @register.filter
+def masked(text: str) -> str:
+    """Free text with the identifiers in it masked (the audited reveal shows them)."""
+    return mask_text(str(text or ""))
+
+
+@register.filter
 def event_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
-    """An event's payload as (label, value) lines, leaving out what is empty."""
-    return [(str(KEY_LABELS.get(key, key)), _shown(value)) for key, value in payload.items()
-            if value not in EMPTY]
+    """An event's payload as (label, value) lines, leaving out what is empty, with identifiers
+    in its free text masked."""
+    return [(str(KEY_LABELS.get(key, key)), _shown(mask_payload(value, key)))
+            for key, value in payload.items() if value not in EMPTY]
 
 
 @register.filter
