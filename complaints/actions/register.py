@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -107,17 +108,19 @@ def _validate(data: ComplaintIn, now: dt.datetime) -> None:
         raise ActionError("投诉登记信息有误 / Invalid complaint", problems)
 
 
-def _customer(data: CustomerIn) -> tuple[Customer, bool]:
-    """The known customer with this ID number (or this name and phone), else a new one."""
+def _customer(data: CustomerIn) -> tuple[Customer, bool, list[str]]:
+    """The known customer with this ID number and name (or this name and phone), brought up to
+    date with what the customer gave this time, else a new one; and what was updated. The
+    same ID number under another name is another person, or a mistyped number: never merged."""
     id_hash = crypto.lookup_hash(data.id_number)
     existing = None
     if id_hash:
-        existing = Customer.objects.filter(id_hash=id_hash).first()
+        existing = Customer.objects.filter(id_hash=id_hash, name=data.name).first()
     elif data.phone:
         existing = Customer.objects.filter(phone_hash=crypto.phone_hash(data.phone),
                                            name=data.name).first()
     if existing:
-        return existing, True
+        return existing, True, _update_contact(existing, data)
     customer = Customer(
         name=data.name, id_number_enc=crypto.encrypt(data.id_number), id_hash=id_hash,
         language=data.language, vulnerable=[str(v) for v in data.vulnerable],
@@ -127,7 +130,34 @@ def _customer(data: CustomerIn) -> tuple[Customer, bool]:
     )
     customer.phone, customer.email = data.phone, data.email  # encrypted as they are set
     customer.save(force_insert=True)
-    return customer, False
+    return customer, False, []
+
+
+def _update_contact(customer: Customer, data: CustomerIn) -> list[str]:
+    """Keep a returning customer's newest contact details, language and needs (a new phone
+    number is where this complaint's notices and one-time codes must go). Only what this
+    registration states explicitly: a field left out keeps what is known."""
+    given = data.model_fields_set
+    changes: dict[str, Any] = {}
+    if data.phone and data.phone != customer.phone:
+        changes["phone"] = data.phone
+    if data.email and data.email != customer.email:
+        changes["email"] = data.email
+    if "language" in given and data.language != customer.language:
+        changes["language"] = data.language
+    needs = sorted(set(customer.vulnerable) | {str(v) for v in data.vulnerable})
+    if needs != sorted(customer.vulnerable):
+        changes["vulnerable"] = needs
+    for name in ("age_band", "representative_name", "representative_kind",
+                 "representative_proof"):
+        if getattr(data, name) and getattr(data, name) != getattr(customer, name):
+            changes[name] = getattr(data, name)
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    if changes:
+        stored = {"phone": ["phone_enc", "phone_hash"], "email": ["email_enc"]}
+        customer.save(update_fields=[f for name in changes for f in stored.get(name, [name])])
+    return sorted(changes)
 
 
 @dataclass(frozen=True)
@@ -164,7 +194,7 @@ def register_complaint(
     number = next_number(local_today(now))
     try:
         with transaction.atomic():
-            customer, known = _customer(data.customer)
+            customer, known, updated = _customer(data.customer)
             if known and Complaint.objects.filter(
                 customer=customer, received_at__gte=received_at - REPEAT_WINDOW
             ).exists():
@@ -190,7 +220,8 @@ def register_complaint(
                 at=now, payload={"channel": data.channel, "source": data.source,
                                  "unit": unit.code, "severity": complaint.severity,
                                  "tags": complaint.tags, "decision_due": due_at,
-                                 "acknowledged_by": contact_channel(customer)},
+                                 "acknowledged_by": contact_channel(customer),
+                                 "customer_updated": updated},
             )
             complaint.save()
             event.complaint = complaint

@@ -25,6 +25,7 @@ KEY_LABELS = {
     "outcome": gettext_lazy("Outcome"), "reasons": gettext_lazy("Reasons"),
     "note": gettext_lazy("Note"), "text": gettext_lazy("Text"), "due_at": gettext_lazy("Due"),
     "fields": gettext_lazy("Fields"), "code": gettext_lazy("Code"),
+    "customer_updated": gettext_lazy("Customer details updated"),
 }
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 

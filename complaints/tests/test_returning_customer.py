@@ -1,0 +1,47 @@
+"""A customer who complains again is found again (same ID number and name, or same name and
+phone) and kept up to date with what they gave this time: new contact details are where this
+complaint's notices go. The same ID number under another name is never merged."""
+
+from typing import Any
+
+import pytest
+
+from notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+ID = "11010519491231002X"
+
+
+def test_a_new_phone_and_email_are_kept_and_the_acknowledgement_goes_there(register: Any) -> None:
+    first = register(customer={"name": "周八", "phone": "13700000001", "id_number": ID,
+                               "email": "old@example.com"})
+    second = register(customer={"name": "周八", "phone": "13700000002", "id_number": ID,
+                                "email": "new@example.com", "vulnerable": ["elderly"]})
+    assert second.customer_id == first.customer_id
+    customer = second.customer
+    customer.refresh_from_db()
+    assert (customer.phone, customer.email) == ("13700000002", "new@example.com")
+    assert customer.vulnerable == ["elderly"]
+    ack = Notification.objects.get(complaint=second, kind="acknowledgement")
+    assert ack.address == "13700000002"
+    assert second.events.get(type="register").payload["customer_updated"] == [
+        "email", "phone", "vulnerable"]
+
+
+def test_a_language_left_out_keeps_the_known_one_and_a_stated_one_replaces_it(
+        register: Any) -> None:
+    english = register(customer={"name": "Jane Doe", "phone": "13700000003", "language": "en"})
+    register(customer={"name": "Jane Doe", "phone": "13700000003"})
+    english.customer.refresh_from_db()
+    assert english.customer.language == "en"
+    register(customer={"name": "Jane Doe", "phone": "13700000003", "language": "zh-Hans"})
+    english.customer.refresh_from_db()
+    assert english.customer.language == "zh-Hans"
+
+
+def test_the_same_id_number_under_another_name_is_not_merged(register: Any) -> None:
+    first = register(customer={"name": "周八", "phone": "13700000001", "id_number": ID})
+    other = register(customer={"name": "吴九", "phone": "13700000009", "id_number": ID})
+    assert other.customer_id != first.customer_id
+    first.customer.refresh_from_db()
+    assert first.customer.phone == "13700000001"  # the first person's details untouched
