@@ -4,11 +4,13 @@ run_action's transaction, after the role, version and state checks."""
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from clocks import service as clocks
 from complaints import action_schemas as s
@@ -115,8 +117,24 @@ def claim(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
     return {"handler": ctx.principal.label}
 
 
+SLACK = dt.timedelta(minutes=5)  # clocks of the machines that enter times disagree a little
+VISIT_AHEAD = dt.timedelta(days=366)
+
+
+def _check_time(field: str, at: dt.datetime, c: Complaint, latest: dt.datetime) -> None:
+    """A time a person entered lies between the complaint's receipt and `latest` (a mistyped
+    year would otherwise move service measures such as the first-contact time)."""
+    if at < c.received_at - SLACK:
+        raise bad(field, f"早于投诉收到时间 {timezone.localtime(c.received_at):%Y-%m-%d %H:%M} / "
+                         "before the complaint was received")
+    if at > latest + SLACK:
+        raise bad(field, f"不能晚于 {timezone.localtime(latest):%Y-%m-%d %H:%M} / may not be "
+                         "later than that")
+
+
 def contact(ctx: Ctx, c: Complaint, p: s.ContactIn) -> dict[str, Any]:
     at = p.at or ctx.now
+    _check_time("at", at, c, ctx.now)
     row = Contact.objects.create(complaint=c, kind=p.kind, at=at, outbound=p.outbound,
                                  summary=p.summary, staff_label=ctx.principal.label)
     ctx.move(c)
@@ -155,6 +173,7 @@ def add_evidence(ctx: Ctx, c: Complaint, p: s.EvidenceIn) -> dict[str, Any]:
 
 
 def schedule_visit(ctx: Ctx, c: Complaint, p: s.ScheduleVisitIn) -> dict[str, Any]:
+    _check_time("proposed_at", p.proposed_at, c, ctx.now + VISIT_AHEAD)
     row = Visit.objects.create(complaint=c, proposed_at=p.proposed_at, place=p.place,
                                customer_consent=p.customer_consent)
     ctx.move(c)
@@ -169,7 +188,9 @@ def record_visit(ctx: Ctx, c: Complaint, p: s.RecordVisitIn) -> dict[str, Any]:
         raise bad("visit_id", "没有待记录的上门核实 / no scheduled visit to record")
     if not visit.customer_consent:
         raise bad("visit_id", "客户未同意此次上门 / the customer has not consented to this visit")
-    visit.visited_at, visit.outcome = p.visited_at or ctx.now, p.outcome
+    visited_at = p.visited_at or ctx.now
+    _check_time("visited_at", visited_at, c, ctx.now)
+    visit.visited_at, visit.outcome = visited_at, p.outcome
     visit.save(update_fields=["visited_at", "outcome"])
     ctx.move(c)
     return {"visit_id": visit.pk, "visited_at": visit.visited_at, "outcome": p.outcome}

@@ -120,3 +120,38 @@ def test_a_counter_complaint_may_come_without_phone_or_email(cast: Any) -> None:
                     complaint_body(channel="counter", customer={"name": "张三"}),
                     **{"Idempotency-Key": "counter"})
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(("action", "fields", "field", "english"), [
+    ("contact", {"kind": "call", "summary": "x", "at": "2030-01-01T10:00:00+08:00"}, "at",
+     "may not be later"),
+    ("contact", {"kind": "call", "summary": "x", "at": "1990-01-01T10:00:00+08:00"}, "at",
+     "before the complaint was received"),
+    ("schedule_visit", {"proposed_at": "2001-01-01T10:00:00+08:00", "place": "网点",
+                        "customer_consent": False},
+     "proposed_at", "before the complaint was received"),
+])
+def test_contact_and_visit_times_outside_the_complaints_life_are_refused(
+        cast: Any, register: Any, action: str, fields: dict[str, Any], field: str,
+        english: str) -> None:
+    c = register()
+    mia = cast.client("mia")
+    assert act(mia, c, "accept").status_code == 200
+    response = act(mia, c, action, **fields)
+    assert response.status_code == 422, response.content
+    assert_bilingual(errors_of(response)[field], english)
+    assert not c.contacts.exists() and not c.visits.exists()
+
+
+def test_a_visit_recorded_in_the_future_is_refused(cast: Any, register: Any) -> None:
+    c = register()
+    mia = cast.client("mia")
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat()
+    for action, fields in (("accept", {}),
+                           ("schedule_visit", {"proposed_at": soon, "place": "网点",
+                                               "customer_consent": True})):
+        assert act(mia, c, action, **fields).status_code == 200
+    response = act(mia, c, "record_visit", outcome="核实完毕",
+                   visited_at="2099-01-01T10:00:00+08:00")
+    assert response.status_code == 422
+    assert_bilingual(errors_of(response)["visited_at"], "may not be later")
