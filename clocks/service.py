@@ -369,14 +369,15 @@ def open_review_window(complaint_id: int, responded_at: dt.datetime) -> None:
 
 def review_window_open(complaint_id: int, at: dt.datetime) -> bool:
     """Whether a review may be requested at `at`: within the pack's review window, its last
-    second included; always in a pack that sets no such window."""
+    second included, and not yet met by a request (one review per decision: the next decision
+    opens the window anew); always in a pack that sets no such window."""
     rows = _rows(complaint_id)
     pack = _pack_of(rows)
     names = {r.name for r in pack.obligations
              if r.kind == DeadlineKind.WINDOW and "review_request" in r.met_by}
     if not names:
         return True
-    return any(d.obligation in names and d.status != DS.CANCELLED
+    return any(d.obligation in names and d.status != DS.CANCELLED and d.met_at is None
                and rules.in_time(at, d.due_at) for d in rows)
 
 

@@ -7,6 +7,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from clocks import selectors as clock_reads
+from clocks import service as clocks
 from clocks.models import Deadline
 from complaints.choices import State
 from complaints.errors import NotFound
@@ -52,13 +53,29 @@ def may_act(principal: Principal, complaint: Complaint, action: str) -> bool:
     return bool(roles & move.roles)
 
 
+def review_requested(complaint: Complaint) -> bool:
+    """Whether the review of the current decision has been asked for (pending or decided): one
+    review per decision, and a decision taken anew (after reopening or reprocessing) may be
+    reviewed again within its own window."""
+    return complaint.responded_at is not None and complaint.reviews.filter(
+        requested_at__gte=complaint.responded_at).exists()
+
+
+def review_requestable(complaint: Complaint, at: dt.datetime) -> bool:
+    return not review_requested(complaint) and clocks.review_window_open(complaint.pk, at)
+
+
 def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
     """The actions the principal may take now (a major complaint under investigation is not
-    answered directly: `respond` would be refused)."""
+    answered directly: `respond` would be refused; nor is a review asked for twice or after
+    its window)."""
     direct_answer_refused = (complaint.state != State.AWAITING_APPROVAL
                              and always_needs_approval(complaint.severity))
-    return [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)
-            and not (a == "respond" and direct_answer_refused)]
+    found = [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)
+             and not (a == "respond" and direct_answer_refused)]
+    if "request_review" in found and not review_requestable(complaint, timezone.now()):
+        found.remove("request_review")
+    return found
 
 
 def overdue_filter(now: dt.datetime) -> Q:

@@ -122,8 +122,17 @@ def decided_review(c: Complaint) -> ReviewRequest | None:
     return c.reviews.filter(decided_at__isnull=False).order_by("-pk").first()
 
 
-# A letter that reports a decision says nothing until the decision exists: sent before it, it
-# would reach the customer with every section blank.
+def extended_deadline(c: Complaint) -> Deadline | None:
+    return next((d for d in c.deadlines.only("extensions") if d.extensions), None)
+
+
+def paused_deadline(c: Complaint) -> Deadline | None:
+    return next((d for d in c.deadlines.only("paused_intervals", "paused_since")
+                 if d.paused_intervals or d.paused_since), None)
+
+
+# A letter that reports a decision (or an extension, a pause) says nothing until it exists: sent
+# before it, it would reach the customer with every section blank.
 NEEDS_DECISION: dict[str, tuple[Callable[[Complaint], object], str]] = {
     LetterKind.DECISION_NOTICE: (
         decided_resolution,
@@ -133,11 +142,20 @@ NEEDS_DECISION: dict[str, tuple[Callable[[Complaint], object], str]] = {
         decided_review,
         "尚未作出复核决定，不能发送复核决定告知 / No review decision has been recorded yet: a "
         "review decision notice can be sent only after the review is decided"),
+    LetterKind.EXTENSION_NOTICE: (
+        extended_deadline,
+        "处理期限未曾延长，不能发送延期告知 / No deadline of this complaint has been extended: "
+        "an extension notice can be sent only after an extension"),
+    LetterKind.PAUSE_NOTICE: (
+        paused_deadline,
+        "处理期限未曾中止，不能发送中止告知 / No clock of this complaint has been paused: a "
+        "pause notice can be sent only after a pause"),
 }
 
 
 def check_decided(c: Complaint, kind: str) -> None:
-    """Refuse a decision (or review decision) notice while there is no decision to tell."""
+    """Refuse a decision, review decision, extension or pause notice while there is nothing
+    to tell."""
     if kind in NEEDS_DECISION:
         find, message = NEEDS_DECISION[kind]
         if find(c) is None:

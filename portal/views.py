@@ -8,8 +8,10 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,14 +22,16 @@ from complaints.actions import register_complaint, run_action
 from complaints.choices import State
 from complaints.errors import ActionError
 from complaints.lifecycle import END
-from complaints.models import Complaint
+from complaints.models import Complaint, Event, Visit
 from complaints.schemas import ComplaintIn
+from complaints.selectors import review_requestable
 from portal import forms as pf
 from portal.access import check_code, portal_principal, send_code
 from portal.ratelimit import allow, client_ip
 from workspace.forms import bilingual
 
 SESSION_KEY = "portal_numbers"
+DECISION_SENT = gettext_lazy("We sent you our decision")
 # Events a customer sees, with what they mean to the customer; staff notes are never shown.
 CUSTOMER_EVENTS = {
     "register": gettext_lazy("Your complaint was registered"),
@@ -37,8 +41,8 @@ CUSTOMER_EVENTS = {
     "contact": gettext_lazy("We contacted you"),
     "schedule_visit": gettext_lazy("We proposed a visit"),
     "record_visit": gettext_lazy("The visit took place"),
-    "respond": gettext_lazy("We sent you our decision"),
-    "approve": gettext_lazy("We sent you our decision"),
+    "respond": DECISION_SENT,
+    "approve": DECISION_SENT,
     "start_follow_up": gettext_lazy("We asked for your feedback"),
     "follow_up_result": gettext_lazy("You gave your feedback"),
     "request_review": gettext_lazy("You asked for a review"),
@@ -177,22 +181,36 @@ def _forms(c: Complaint) -> dict[str, forms.Form]:
     found["add_evidence"] = pf.EvidenceForm(prefix="add_evidence")
     if c.state == State.FOLLOW_UP:
         found["follow_up_result"] = pf.SurveyForm(prefix="follow_up_result")
-    if c.state in (State.RESPONDED, State.FOLLOW_UP, State.CLOSED):
+    if c.state in (State.RESPONDED, State.FOLLOW_UP, State.CLOSED) and review_requestable(
+            c, timezone.now()):
         found["request_review"] = pf.ReasonForm(prefix="request_review")
     if c.state != State.CLOSED:
         found["withdraw"] = pf.ReasonForm(prefix="withdraw")
     return found
 
 
+def _customer_label(event: Event) -> Any:
+    """What the event means to the customer, or None when it is not shown: a proposal is the
+    decision sent only when it needed no approval (else `approve` sends it)."""
+    if event.type == "propose_resolution":
+        return DECISION_SENT if event.payload.get("needs_approval") is False else None
+    return CUSTOMER_EVENTS.get(event.type)
+
+
+def _awaiting_answer(c: Complaint) -> QuerySet[Visit]:
+    """The visits the customer may still agree to or decline: not yet made, and still ahead."""
+    return c.visits.filter(visited_at__isnull=True, proposed_at__gt=timezone.now())
+
+
 def _status_context(c: Complaint, bound: tuple[str, forms.Form] | None = None) -> dict[str, Any]:
-    events = [{"at": e.at, "label": CUSTOMER_EVENTS[e.type],
-               "mine": e.actor_label == "portal"}
-              for e in c.events.order_by("seq") if e.type in CUSTOMER_EVENTS]
+    events = [{"at": e.at, "label": label, "mine": e.actor_label == "portal"}
+              for e in c.events.order_by("seq") if (label := _customer_label(e)) is not None]
     action_forms = _forms(c)
-    if bound:
+    if bound and not bound[0].startswith("visit"):
         action_forms[bound[0]] = bound[1]
-    visits = [(v, pf.VisitForm(prefix=f"visit{v.pk}", initial={"visit": v.pk}))
-              for v in c.visits.filter(visited_at__isnull=True).order_by("proposed_at")]
+    visits = [(v, bound[1] if bound and bound[0] == f"visit{v.pk}" else
+               pf.VisitForm(prefix=f"visit{v.pk}", initial={"visit": v.pk}))
+              for v in _awaiting_answer(c).order_by("proposed_at")]
     resolution = c.resolutions.exclude(approved_at__isnull=True, needs_approval=True)
     return {"c": c, "state": bilingual(c.get_state_display()), "events": events,
             "forms": action_forms, "visits": visits if c.state not in END else [],
@@ -229,6 +247,10 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                   "follow_up_result": pf.SurveyForm, "request_review": pf.ReasonForm,
                   "withdraw": pf.ReasonForm}.get(action)
     if action.startswith("visit"):
+        visit = action.removeprefix("visit")
+        if not (visit.isdigit() and request.POST.get(f"{action}-visit") == visit
+                and _awaiting_answer(c).filter(pk=int(visit)).exists()):
+            raise Http404
         form_class = pf.VisitForm
     if form_class is None:
         raise Http404

@@ -106,3 +106,18 @@ def test_a_us_complaint_registered_through_the_api_carries_parallel_clocks(
     bad = client.post("/api/v1/complaints", data=json.dumps({**body, "clock_flags": ["reg_q"]}),
                       content_type="application/json", headers={"Idempotency-Key": "us-2"})
     assert bad.status_code == 422
+
+
+def test_the_window_closes_at_the_first_request_and_opens_with_the_next_decision(
+        cast: Any, register: Any) -> None:
+    from clocks import service
+
+    sent = dt.datetime(2026, 9, 1, 15, 0, tzinfo=BJ)
+    c = responded(cast, register, sent)
+    asked = sent + dt.timedelta(days=1)
+    with frozen(asked):
+        run_action(cast.principal("agent"), c.number, "request_review",
+                   RequestReviewIn(version=5, reason="不服处理决定"))
+    assert not service.review_window_open(c.pk, asked + dt.timedelta(hours=1))
+    service.open_review_window(c.pk, asked + dt.timedelta(days=2))  # a decision taken anew
+    assert service.review_window_open(c.pk, asked + dt.timedelta(days=3))

@@ -8,10 +8,11 @@ from clocks.choices import Obligation
 from complaints import action_schemas as s
 from complaints.actions.common import bad, close, on_higher_unit
 from complaints.actions.run import Ctx
-from complaints.choices import State
+from complaints.choices import RemedyKind, State
 from complaints.errors import Conflict, Forbidden
 from complaints.lifecycle import always_needs_approval
 from complaints.models import Complaint, Resolution, ReviewRequest, Survey
+from complaints.selectors import review_requested
 from notify.customer import notify_customer
 
 
@@ -47,7 +48,18 @@ def approval_level(c: Complaint, amount: Decimal | None) -> str:
     return ""
 
 
+PAID_REMEDIES = frozenset({RemedyKind.REFUND, RemedyKind.COMPENSATION})
+
+
+def check_remedy_amount(remedy: str, amount: Decimal | None) -> None:
+    """A remedy that pays money names the sum: the notice tells it and the approval limits
+    weigh it."""
+    if remedy in PAID_REMEDIES and not amount:
+        raise bad("amount", f"退款或补偿须填写大于 0 的金额 / a {remedy} needs an amount above 0")
+
+
 def propose_resolution(ctx: Ctx, c: Complaint, p: s.ProposeIn) -> dict[str, Any]:
+    check_remedy_amount(p.remedy, p.amount)
     level = approval_level(c, p.amount)
     needs = bool(level)
     r = Resolution.objects.create(
@@ -84,6 +96,7 @@ def _check_approver(ctx: Ctx, c: Complaint, r: Resolution) -> None:
 def approve(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
     r = _pending_resolution(c)
     _check_approver(ctx, c, r)
+    check_remedy_amount(r.remedy, r.amount)
     r.approved_by, r.approved_at = ctx.principal.label, ctx.now
     r.save(update_fields=["approved_by", "approved_at"])
     ctx.move(c)
@@ -109,6 +122,7 @@ def respond(ctx: Ctx, c: Complaint, p: s.NoticeIn) -> dict[str, Any]:
     if c.state == State.AWAITING_APPROVAL:
         r = _pending_resolution(c)
         _check_approver(ctx, c, r)
+        check_remedy_amount(r.remedy, r.amount)
         if p.decision != r.decision:
             raise Conflict(
                 "与待审批方案不一致 / The pending proposal says otherwise: return it and propose "
@@ -160,6 +174,10 @@ def follow_up_result(ctx: Ctx, c: Complaint, p: s.FollowUpResultIn) -> dict[str,
 
 
 def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, Any]:
+    if review_requested(c):
+        message = ("此处理决定已申请过复核，每个决定只能申请一次复核 / A review of this decision "
+                   "has already been requested: each decision may be reviewed once")
+        raise Conflict(message, [("review", message)], code="review_requested")
     if not clocks.review_window_open(c.pk, ctx.now):
         raise bad("requested_at", "30 日复核申请期限已过 / the 30-day review window has closed")
     ReviewRequest.objects.create(complaint=c, requested_at=ctx.now, reason=p.reason)

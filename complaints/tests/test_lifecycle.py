@@ -3,6 +3,7 @@ event and a new version; disallowed moves are refused with 409 and change nothin
 
 import base64
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -56,7 +57,8 @@ def _prepare(action: str, c: Complaint, register: Any) -> dict[str, Any]:
     payload = dict(PAYLOADS[action])
     if action in {"approve", "return"} or (action == "respond" and c.state == "awaiting_approval"):
         Resolution.objects.create(complaint=c, decision="upheld", remedy="refund",
-                                  verification="v", basis="b", reasons="r",
+                                  amount=Decimal("100.00"), verification="v", basis="b",
+                                  reasons="r",
                                   needs_approval=True, proposed_by="staff:alice", proposed_at=now)
     if action == "record_visit":
         Visit.objects.create(complaint=c, proposed_at=now, place="网点", customer_consent=True)

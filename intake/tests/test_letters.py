@@ -294,3 +294,26 @@ def test_refusals_of_letters_and_evidence_speak_both_languages(register: Any, ca
         check_evidence("big.pdf", b"%PDF-1.4" + b"x" * (10 * 1048576))
     assert refused.value.errors == [
         ("evidence", "big.pdf: 文件须为 1 字节至 10 MB / must be 1 byte to 10 MB")]
+
+
+@pytest.mark.parametrize(("kind", "refusal"), [("extension_notice", "处理期限未曾延长"),
+                                                ("pause_notice", "处理期限未曾中止")])
+def test_no_extension_or_pause_notice_without_an_extension_or_pause(
+        register: Any, cast: Any, templates: None, kind: str, refusal: str) -> None:
+    c = investigating(cast, register())
+    with pytest.raises(ActionError) as refused:
+        letters.preview(c, kind)
+    assert refused.value.errors[0][0] == "kind" and refusal in refused.value.detail
+    assert " / " in refused.value.detail
+    with pytest.raises(ActionError):
+        letters.send_letter(cast.principal("alice"), c.number, kind=kind, channel="sms",
+                            version=c.version)
+    assert not Letter.objects.filter(complaint=c, kind=kind).exists()
+    if kind == "extension_notice":
+        c = act(cast, "mia", c, "extend", total_days=30, reason="案情复杂", approver="max")
+        assert "因案情复杂" in letters.preview(c, kind)[1]
+    else:
+        c = act(cast, "alice", c, "pause", reason="appraisal", detail="委托司法鉴定")
+        assert "外部鉴定" in letters.preview(c, kind)[1]
+        c = act(cast, "alice", c, "resume")
+        assert "外部鉴定" in letters.preview(c, kind)[1]  # a pause that has ended is still told

@@ -128,3 +128,108 @@ def test_a_bad_phone_is_one_localized_line_under_the_field(cast: Any, language: 
                 else "请输入有效的手机号码。")
     assert expected in page
 
+
+
+def _act(cast: Any, who: str, number: str, action: str, **fields: Any) -> Any:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+    from complaints.models import Complaint
+
+    version = Complaint.objects.get(number=number).version
+    return run_action(cast.principal(who), number, action,
+                      ACTION_SCHEMAS[action].model_validate({"version": version, **fields}))
+
+
+NOTICE = {"decision": "upheld", "verification": "调取交易记录", "basis": "借记卡章程",
+          "reasons": "交易非本人所为"}
+
+
+def _investigating(cast: Any, number: str) -> None:
+    _act(cast, "agent", number, "accept")
+    _act(cast, "mia", number, "assign", unit="BJ01", handler="alice")
+    _act(cast, "alice", number, "claim")
+
+
+def _decisions(page: Any) -> int:
+    from portal.views import DECISION_SENT
+
+    return sum(1 for e in page.context["events"] if e["label"] is DECISION_SENT)
+
+
+def test_a_decision_that_needed_no_approval_is_on_the_customers_timeline(cast: Any) -> None:
+    client = Client()
+    number = _file(client)
+    _investigating(cast, number)
+    _act(cast, "alice", number, "propose_resolution", **NOTICE, remedy="apology")
+    assert _decisions(client.get(f"/portal/c/{number}/")) == 1
+
+
+def test_a_proposal_awaiting_approval_is_not_a_decision_sent(cast: Any) -> None:
+    client = Client()
+    number = _file(client)
+    _investigating(cast, number)
+    _act(cast, "mia", number, "escalate", reason="涉及多名客户")
+    _act(cast, "alice", number, "propose_resolution", **NOTICE, remedy="apology")
+    assert _decisions(client.get(f"/portal/c/{number}/")) == 0
+    _act(cast, "mia", number, "approve")
+    assert _decisions(client.get(f"/portal/c/{number}/")) == 1
+
+
+def test_a_review_is_asked_for_once_per_decision(cast: Any) -> None:
+    from complaints.models import Complaint
+
+    client = Client()
+    number = _file(client)
+    _investigating(cast, number)
+    _act(cast, "alice", number, "respond", **NOTICE)
+    assert "portal-request_review" in client.get(f"/portal/c/{number}/").content.decode()
+    asked = client.post(f"/portal/c/{number}/request_review/",
+                        {"request_review-reason": "对处理结果不满意"})
+    assert asked.status_code == 302
+    _act(cast, "max", number, "decide_review", outcome="upheld", reasons="原决定事实清楚。")
+    assert "portal-request_review" not in client.get(f"/portal/c/{number}/").content.decode()
+    again = client.post(f"/portal/c/{number}/request_review/",
+                        {"request_review-reason": "再次申请复核"})
+    assert again.status_code == 422 and "已申请过复核" in again.content.decode()
+    c = Complaint.objects.get(number=number)
+    assert c.state == "closed" and c.reviews.count() == 1
+
+
+def test_only_the_complaints_own_visits_awaiting_an_answer_are_answered(cast: Any) -> None:
+    import datetime as dt
+
+    from complaints.models import Complaint, Visit
+
+    client = Client()
+    number = _file(client)
+    other = _file(Client())
+    ahead = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat()
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat()
+    for where, when in [(number, ahead), (number, past), (number, ahead), (other, ahead)]:
+        if when == past:  # a proposal whose time has gone (the action refuses to make one)
+            Visit.objects.create(complaint=Complaint.objects.get(number=where), proposed_at=when,
+                                 place="朝阳支行营业厅", customer_consent=True)
+            continue
+        _act(cast, "alice", where, "schedule_visit", proposed_at=when, place="朝阳支行营业厅",
+             customer_consent=True)
+    waiting, gone, done, elsewhere = Visit.objects.order_by("pk")
+    _act(cast, "alice", number, "record_visit", visit_id=done.pk, outcome="客户出示扣费短信")
+    page = client.get(f"/portal/c/{number}/")
+    assert [v.pk for v, _form in page.context["visits"]] == [waiting.pk]
+    for visit in (99999, gone.pk, done.pk, elsewhere.pk):
+        answer = client.post(f"/portal/c/{number}/visit{visit}/",
+                             {f"visit{visit}-visit": visit, f"visit{visit}-answer": "accept"})
+        assert answer.status_code == 404, visit
+    mismatched = client.post(f"/portal/c/{number}/visit{waiting.pk}/",
+                             {f"visit{waiting.pk}-visit": 99999,
+                              f"visit{waiting.pk}-answer": "accept"})
+    assert mismatched.status_code == 404
+    assert not Visit.objects.get(pk=waiting.pk).complaint.events.filter(
+        type="note", actor_label="portal").exists()
+    agreed = client.post(f"/portal/c/{number}/visit{waiting.pk}/",
+                         {f"visit{waiting.pk}-visit": waiting.pk,
+                          f"visit{waiting.pk}-answer": "accept"})
+    assert agreed.status_code == 302
+    note = Visit.objects.get(pk=waiting.pk).complaint.events.get(type="note",
+                                                                 actor_label="portal")
+    assert f"#{waiting.pk}" in note.payload["text"]
