@@ -127,6 +127,10 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
             raise ActionError("未知机构 / Unknown unit", [(
                 "unit", f"没有机构 {filters.unit!r} / no org unit {filters.unit!r}")])
         unit_path = unit.path
+    if (filters.received_from and filters.received_to
+            and filters.received_to < filters.received_from):
+        raise ActionError("时间范围无效 / Empty date range", [(
+            "received_to", "早于 received_from / is before received_from")])
     queryset = filter_complaints(
         principal, state=filters.state or "", unit_path=unit_path,
         severity=filters.severity or "", code=filters.code, channel=filters.channel or "",

@@ -65,6 +65,23 @@ def review_requestable(complaint: Complaint, at: dt.datetime) -> bool:
     return not review_requested(complaint) and clocks.review_window_open(complaint.pk, at)
 
 
+def on_higher_unit(principal: Principal, c: Complaint) -> bool:
+    """Whether the principal holds a managing role on a unit above the complaint's unit."""
+    above = [p for role, p in principal.grants if role in MANAGERS]
+    if c.unit.parent_id is None:
+        return any(c.unit.path == p for p in above)
+    return any(c.unit.path.startswith(p) and c.unit.path != p for p in above)
+
+
+def may_approve(principal: Principal, complaint: Complaint) -> bool:
+    """Whether the principal may approve the proposal awaiting approval: not its proposer
+    (four eyes), and a manager one level up where its amount needs that."""
+    r = (complaint.resolutions.filter(approved_at__isnull=True, returned_reason="")
+         .order_by("-pk").first())
+    return r is not None and r.proposed_by != principal.label and (
+        r.approval_level != "above" or on_higher_unit(principal, complaint))
+
+
 def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
     """The actions the principal may take now (a major complaint under investigation is not
     answered directly: `respond` would be refused; nor is a review asked for twice or after
@@ -75,6 +92,9 @@ def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
              and not (a == "respond" and direct_answer_refused)]
     if "request_review" in found and not review_requestable(complaint, timezone.now()):
         found.remove("request_review")
+    if (complaint.state == State.AWAITING_APPROVAL and {"approve", "respond"} & set(found)
+            and not may_approve(principal, complaint)):
+        found = [a for a in found if a not in ("approve", "respond")]
     return found
 
 

@@ -10,7 +10,7 @@ import enum
 import re
 import types
 from decimal import Decimal
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 from django import forms
@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from complaints.action_schemas import ACTION_SCHEMAS, ActionIn
+from tousu.messages import validation_message
 
 ACTION_LABELS: dict[str, Any] = {
     "register": _("Register"), "accept": _("Accept"), "decline": _("Decline"),
@@ -73,16 +74,32 @@ def bilingual(label: str) -> str:
 
 
 def _base(annotation: Any) -> tuple[Any, bool]:
-    """The annotation without `| None`, and whether None was allowed."""
+    """The annotation without `| None` (nor an `Annotated` inside it), and whether None was
+    allowed."""
     if get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
-        return args[0], len(args) < len(get_args(annotation))
-    return annotation, False
+        return _plain(args[0]), len(args) < len(get_args(annotation))
+    return _plain(annotation), False
+
+
+def _plain(annotation: Any) -> Any:
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+def _metadata(info: FieldInfo) -> list[Any]:
+    """The field's constraints, also those of an `Annotated` type made optional (`Money |
+    None` keeps its limits inside the union)."""
+    found = list(info.metadata)
+    for arg in get_args(info.annotation):
+        if get_origin(arg) is Annotated:
+            for extra in get_args(arg)[1:]:
+                found += extra.metadata if isinstance(extra, FieldInfo) else [extra]
+    return found
 
 
 def _limits(info: FieldInfo) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for meta in info.metadata:
+    for meta in _metadata(info):
         if isinstance(meta, MaxLen):
             found["max_length"] = meta.max_length
         elif isinstance(meta, MinLen):
@@ -184,7 +201,8 @@ class ActionForm(forms.Form):
         except ValidationError as exc:
             for error in exc.errors():
                 field = str(error["loc"][0]) if error["loc"] else None
-                self.add_error(field if field in self.fields else None, error["msg"])
+                self.add_error(field if field in self.fields else None,
+                               validation_message(dict(error)))
             return None
 
 

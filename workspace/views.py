@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
 from clocks import selectors as clock_reads
 from clocks import service as clock_service
@@ -25,7 +26,6 @@ from clocks.models import Deadline
 from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
-from complaints.actions.common import on_higher_unit
 from complaints.choices import Channel, Severity, State
 from complaints.errors import ActionError, Conflict, Forbidden, NotFound
 from complaints.lifecycle import END, OPEN, STAFF
@@ -37,8 +37,10 @@ from complaints.selectors import (
     for_listing,
     list_summary,
     may_act,
+    on_higher_unit,
 )
 from org.access import Principal, staff_principal, unit_by_code
+from tousu.messages import validation_message
 from triage.actions import decide_suggestion
 from triage.codes import DIMENSIONS
 from triage.models import SuggestionStatus
@@ -46,7 +48,7 @@ from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
 from triage.service import triage_out
 from triage.similar import similar_cases
 from workspace.actions import reveal_customer
-from workspace.forms import ACTION_LABELS, ActionForm, action_form, bilingual
+from workspace.forms import ACTION_LABELS, FIELD_LABELS, ActionForm, action_form, bilingual
 from workspace.pickers import handlers, suggestions, units
 from workspace.search import search
 
@@ -139,6 +141,10 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
         errors.append(_("Unknown %(filter)s: %(value)s") % {"filter": _("Unit code"),
                                                              "value": get["unit"][:40]})
     start, end = date("from", _("Received from")), date("to", _("Received to"))
+    if start and end and end < start:
+        errors.append(_("%(to)s is before %(from)s") % {"to": _("Received to"),
+                                                        "from": _("Received from")})
+        start = end = None
     tz = timezone.get_current_timezone()
     found = {
         "state": choice("state", State.values, _("State")),
@@ -212,11 +218,18 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             run_action(principal, number, "assign", params)
             done += 1
         except ActionError as exc:
-            messages.error(request, f"{number}: {exc.detail}")
-        except ValueError as exc:
-            messages.error(request, f"{number}: {exc}")
+            problems = [m for _f, m in exc.errors] or [exc.detail]
+            messages.error(request, f"{number}: {'; '.join(problems)}")
+        except ValidationError as exc:
+            messages.error(request, f"{number}: {'; '.join(_field_errors(exc))}")
     messages.success(request, _("%(n)d complaints assigned.") % {"n": done})
     return redirect(f"{request.path.replace('bulk-assign/', '')}?{request.GET.urlencode()}")
+
+
+def _field_errors(exc: ValidationError) -> list[str]:
+    """A schema's errors as "field label: message", in the page's language."""
+    return [f"{FIELD_LABELS.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else ''}: "
+            f"{validation_message(dict(e))}" for e in exc.errors()]
 
 
 def _offered(principal: Principal, complaint: Complaint) -> list[str]:

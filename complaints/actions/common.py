@@ -8,9 +8,7 @@ from django.contrib.auth import get_user_model
 
 from complaints.actions.run import Ctx
 from complaints.errors import ActionError
-from complaints.lifecycle import MANAGERS
 from complaints.models import Complaint
-from org.access import Principal
 from org.models import OrgUnit, RoleGrant
 
 RETENTION = dt.timedelta(days=3 * 366)
@@ -44,9 +42,3 @@ def close(ctx: Ctx, c: Complaint) -> None:
     ctx.changed |= {"closed_at", "retention_until"}
 
 
-def on_higher_unit(principal: Principal, c: Complaint) -> bool:
-    """Whether the principal holds a managing role on a unit above the complaint's unit."""
-    above = [p for role, p in principal.grants if role in MANAGERS]
-    if c.unit.parent_id is None:
-        return any(c.unit.path == p for p in above)
-    return any(c.unit.path.startswith(p) and c.unit.path != p for p in above)

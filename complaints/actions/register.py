@@ -67,6 +67,10 @@ def _responsible_unit(principal: Principal, data: ComplaintIn) -> tuple[OrgUnit,
 
 
 def _registering_unit(principal: Principal, data: ComplaintIn) -> OrgUnit:
+    if principal.api_key_id is not None and not principal.has_scope("complaints:create"):
+        raise Forbidden("此 API 密钥无登记投诉的权限 / This API key may not register complaints",
+                        [("Authorization", "缺少权限范围 complaints:create / missing scope "
+                                           "complaints:create")], code="forbidden")
     unit = _unit_field(data.unit, "unit")
     if unit is None:
         home = next((p for r, p in principal.grants if r in STAFF or r == INTEGRATION), None)

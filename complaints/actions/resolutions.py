@@ -6,13 +6,13 @@ from typing import Any
 from clocks import service as clocks
 from clocks.choices import Obligation
 from complaints import action_schemas as s
-from complaints.actions.common import bad, close, on_higher_unit
+from complaints.actions.common import bad, close
 from complaints.actions.run import Ctx
 from complaints.choices import RemedyKind, State
 from complaints.errors import Conflict, Forbidden
 from complaints.lifecycle import always_needs_approval
 from complaints.models import Complaint, Resolution, ReviewRequest, Survey
-from complaints.selectors import review_requested
+from complaints.selectors import on_higher_unit, review_requested
 from notify.customer import notify_customer
 
 

@@ -133,6 +133,7 @@ def test_it_refuses_without_credentials_and_without_the_scope(cast: Any) -> None
     _, token = issue_key("reader", ["complaints:read"], cast.bj)
     reader = create(Client(headers={"Authorization": f"Bearer {token}"}))
     assert reader.status_code == 403
+    assert "complaints:create" in errors_of(reader)["Authorization"]  # not "outside your scope"
     wrong = create(Client(headers={"Authorization": "Bearer tsk_nope_nope"}))
     assert wrong.status_code == 401
     assert Complaint.objects.count() == 0
@@ -431,3 +432,10 @@ def test_identifiers_in_the_content_and_claim_are_masked_in_the_answer(
         assert data["content"] == "卡号 ***************0123 电话 139****5678"
     stored = Complaint.objects.get(number=created["number"])
     assert "13912345678" in stored.content  # the record keeps what the customer said
+
+
+def test_a_reversed_date_range_is_refused(cast: Any) -> None:
+    response = cast.client("mia").get("/api/v1/complaints", {
+        "received_from": "2026-12-01T00:00:00+08:00", "received_to": "2026-01-01T00:00:00+08:00"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "received_to"

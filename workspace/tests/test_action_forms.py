@@ -66,3 +66,36 @@ def test_a_choice_with_a_default_is_required_and_preselected(action: str, name: 
     field = action_form(action, 1).fields[name]
     assert field.required and ("", "—") not in list(field.choices)  # type: ignore[attr-defined]
     assert field.initial == default
+
+
+def test_an_optional_amount_is_a_number_input_with_the_schemas_limits() -> None:
+    from django import forms
+
+    form = action_form("propose_resolution", 3)
+    assert isinstance(form.fields["amount"], forms.DecimalField)
+    assert not form.fields["amount"].required
+    html = str(form["amount"])
+    assert 'type="number"' in html and "textarea" not in html
+
+
+def test_schema_errors_read_in_the_pages_language() -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        form = action_form("extend", 3, {"extend-version": "3", "extend-total_days": "30",
+                                         "extend-reason": "too late", "extend-approver": "max"})
+        assert form.is_valid()
+        form.cleaned_data["reason"] = "x"  # what only the schema checks fails the same way
+        assert form.to_params() is None
+        assert form.errors["reason"] == ["至少 2 个字符"]
+
+
+def test_bulk_assign_names_the_field_without_pydantics_dump(cast: Any, register: Any) -> None:
+    from django.contrib.messages import get_messages
+
+    c = register()
+    response = cast.client("mia").post("/bulk-assign/", {"numbers": [c.number], "unit": ""},
+                                       HTTP_ACCEPT_LANGUAGE="zh-hans")
+    shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "pydantic" not in shown and "Input should" not in shown
+    assert c.number in shown and "至少 1 个字符" in shown, shown

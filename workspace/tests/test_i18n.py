@@ -61,3 +61,12 @@ def test_the_english_complaint_page_shows_english_labels_only(cast: Any, registe
     page = client.get(f"/complaints/{c.number}/").content.decode()
     assert "Call" in page and "电话 Call" not in page
     assert "Open" in page and "进行中" not in page
+
+
+@pytest.mark.django_db
+def test_the_customers_claim_is_headed_as_a_claim_not_as_claiming_a_work_order(
+        cast: Any, register: Any) -> None:
+    c = register()
+    page = cast.client("mia").get(f"/complaints/{c.number}/",
+                                  HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<h3>诉求</h3><p id="claim">' in page

@@ -47,6 +47,8 @@ def test_the_list_filters_by_handler_and_open_state(cast: Any, register: Any) ->
     ({"state": "bogus"}, "Unknown State: bogus", "未知的状态：bogus"),
     ({"from": "garbage"}, "Received from is not a date", "不是有效日期"),
     ({"handler": "someone"}, "Unknown Handler: someone", "未知的处理人：someone"),
+    ({"from": "2026-12-01", "to": "2026-01-01"}, "Received to is before Received from",
+     "早于"),
 ])
 def test_a_bad_filter_is_reported_in_both_languages(cast: Any, register: Any,
                                                      query: dict[str, str], english: str,

@@ -235,3 +235,25 @@ def test_timeline_details_are_written_for_people(cast: Any, register: Any) -> No
             "outcome": {"kind": "call", "ok": True}}))
     assert shown == {"picked": "no", "Proof": "call to 138****5678", "Reason": "[redacted]",
                      "Decision due": "2026-12-03 23:59", "Outcome": "Kind: call; ok: yes"}
+
+
+def test_approval_is_offered_only_to_those_who_may_give_it(cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+    from complaints.selectors import allowed_actions
+
+    c = register()
+    proposal = {"decision": "upheld", "verification": "核对账单", "basis": "章程第十条",
+                "reasons": "未经同意", "remedy": "compensation", "amount": "80000.00"}
+    for who, action, params in (
+            ("mia", "accept", {}), ("mia", "assign", {"unit": "BJ01", "handler": "alice"}),
+            ("alice", "claim", {}), ("alice", "propose_resolution", proposal)):
+        c = run_action(cast.principal(who), c.number, action,
+                       ACTION_SCHEMAS[action].model_validate({"version": c.version, **params}))
+    assert c.state == "awaiting_approval"
+    # 80,000 is above BJ01's senior limit: its own manager may not approve, BJ's may
+    mia = allowed_actions(cast.principal("mia"), c)
+    assert "approve" not in mia and "respond" not in mia and "return" in mia
+    assert "approve" in allowed_actions(cast.principal("max"), c)
+    page = cast.client("mia").get(f"/complaints/{c.number}/").content.decode()
+    assert 'data-action="approve"' not in page and 'data-action="return"' in page
