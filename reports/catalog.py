@@ -455,6 +455,8 @@ def drill(scope: Scope, p: Params) -> Report:
         scope.label(),
         [Table("complaints", "明细 Complaints", columns, rows)],
         extra={"measure": measure, "count": count, "page": p.page, "page_size": p.page_size},
+        notes=[f"共 {count} 件，此处为第 {start + 1}–{start + len(rows)} 件 / {count} complaints; "
+               f"these are {start + 1}–{start + len(rows)}"] if len(rows) < count else [],
     )
 
 

@@ -14,7 +14,7 @@ from org.access import Principal, staff_principal
 from reports.api import ReportQuery, params_of
 from reports.scope import report_paths
 from reports.selectors import REPORTS, run_report
-from reports.tables import Report, Table
+from reports.tables import API_BASE, Report, Table
 from tousu.messages import detail
 
 # The reports' tabs, bilingual like the rest of these pages.
@@ -77,6 +77,30 @@ def _run(request: HttpRequest, name: str) -> tuple[Report | None, str]:
         return None, detail(exc.code, exc.detail) + ": " + "; ".join(m for _, m in exc.errors)
 
 
+def _on_page(drill: Any) -> Any:
+    """A figure's drill-down address (the API's, in the report) as the page's own, so that a
+    click opens a page, not a JSON document."""
+    if isinstance(drill, dict):
+        return {k: _on_page(v) for k, v in drill.items()}
+    if isinstance(drill, str):
+        return drill.replace(f"{API_BASE}/drill?", "/reports/drill/?", 1)
+    return drill
+
+
+def _pager(report: Report | None, request: HttpRequest) -> dict[str, Any] | None:
+    """Previous/next links for the drill-down, which lists a page of complaints at a time."""
+    if report is None or "page_size" not in report.extra:
+        return None
+    page, size, count = report.extra["page"], report.extra["page_size"], report.extra["count"]
+    links = {}
+    for key, number in (("previous", page - 1), ("next", page + 1)):
+        if number >= 1 and (number - 1) * size < count:
+            query = request.GET.copy()
+            query["page"] = str(number)
+            links[key] = f"?{query.urlencode()}"
+    return {"count": count, "page": page, "pages": max(1, -(-count // size)), **links}
+
+
 def _cell(value: Any) -> Any:
     """A figure as the page shows it: fractions (rates, p-values) to three decimals, and a
     tiny one as "< 0.001" rather than 0.00009428…"""
@@ -105,7 +129,8 @@ def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
             "t": t,
             "chart": _chart(t),
             "rows": [
-                [_cell(row.get(c.key)) for c in t.columns] + [row.get("drill")] for row in t.rows
+                [_cell(row.get(c.key)) for c in t.columns] + [_on_page(row.get("drill"))]
+                for row in t.rows
             ],
             "totals": [_cell(t.totals.get(c.key)) if t.totals else None for c in t.columns],
         }
@@ -126,6 +151,7 @@ def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
             ],
             "every": EVERY,
             "xlsx": f"/api/v1/reports/{name}?{query.urlencode()}",
+            "pager": _pager(report, request),
             "f": request.GET,
         },
         status=status,

@@ -83,3 +83,25 @@ def test_the_service_workbook_formats_rates(cast: Any) -> None:
     col = header.index("登记确认及时率 Acknowledgement compliance") + 1
     assert ws.cell(row=2, column=col).number_format == "0.0%"
     assert Decimal(str(ws.cell(row=2, column=col).value)) == Decimal("1")
+
+
+def test_the_drill_down_workbook_lists_every_complaint_and_the_page_pages(cast: Any) -> None:
+    for i in range(3):
+        register(cast, customer=customer(i))
+    client = cast.client("cpo")
+    year = api_period(client)[:4]
+    query = f"measure=n&from={year}-01-01&to={year}-12-31&page_size=2"
+    api = client.get(f"/api/v1/reports/drill?{query}").json()
+    assert api["count"] == 3 and len(api["tables"]["complaints"]["rows"]) == 2
+    ws = _book(client, f"/api/v1/reports/drill?{query}").worksheets[0]
+    assert ws.max_row == 1 + 3  # the header and every complaint, not the API's page of 2
+    page = client.get(f"/reports/drill/?{query}").content.decode()
+    assert "第 1/2 页" in page and "page=2" in page and "下一页 Next" in page
+    second = client.get(f"/reports/drill/?{query}&page=2").content.decode()
+    assert "第 2/2 页" in second and "page=1" in second and "下一页 Next" not in second
+
+
+def test_a_figures_drill_down_link_opens_the_page(cast: Any) -> None:
+    register(cast, customer=customer(1))
+    page = cast.client("cpo").get("/reports/statistics/?group=unit").content.decode()
+    assert 'href="/reports/drill/?measure=n' in page and "/api/v1/reports/drill?" not in page
