@@ -7,7 +7,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import choices as ch
 from complaints.audit import REDACTED
+from notify.models import Channel as NotifyChannel
 from triage.pii import mask_payload, mask_text
 from workspace.forms import bilingual as _bilingual
 
@@ -26,7 +28,24 @@ KEY_LABELS = {
     "note": gettext_lazy("Note"), "text": gettext_lazy("Text"), "due_at": gettext_lazy("Due"),
     "fields": gettext_lazy("Fields"), "code": gettext_lazy("Code"),
     "customer_updated": gettext_lazy("Customer details updated"),
+    "acknowledged_by": gettext_lazy("Acknowledged by"), "notified_by": gettext_lazy("Notified by"),
+    "sent_via": gettext_lazy("Sent via"), "picked": gettext_lazy("Handler picked automatically"),
+    "needs_approval": gettext_lazy("Needs approval"), "satisfied": gettext_lazy("Satisfied"),
+    "score": gettext_lazy("Score"), "visited_at": gettext_lazy("Visited at"),
+    "proposed_at": gettext_lazy("Proposed time"), "place": gettext_lazy("Place"),
+    "visit_id": gettext_lazy("Visit number"), "resolution_id": gettext_lazy("Resolution number"),
+    "referral_id": gettext_lazy("Referral number"), "from_unit": gettext_lazy("From unit"),
+    "verification": gettext_lazy("How it was verified"), "basis": gettext_lazy("Basis"),
+    "validity": gettext_lazy("Validity"), "root_cause": gettext_lazy("Root cause"),
+    "outbound": gettext_lazy("Outbound"), "total_days": gettext_lazy("Total days allowed"),
+    "proposed_by": gettext_lazy("Proposed by"), "reference": gettext_lazy("Reference"),
+    "into": gettext_lazy("Merged into"), "obligation": gettext_lazy("Deadline"),
 }
+# Payload keys that hold a stored code of a choice list: shown by the choice's label.
+CHOICES_OF = {"channel": ch.Channel, "source": ch.Source, "severity": ch.Severity,
+              "decision": ch.Decision, "remedy": ch.RemedyKind, "validity": ch.Validity,
+              "acknowledged_by": NotifyChannel, "notified_by": NotifyChannel,
+              "sent_via": ch.ContactKind}
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
@@ -59,8 +78,15 @@ def masked(text: str) -> str:
 def event_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """An event's payload as (label, value) lines, leaving out what is empty, with identifiers
     in its free text masked."""
-    return [(str(KEY_LABELS.get(key, key)), _shown(mask_payload(value, key)))
+    return [(str(KEY_LABELS.get(key, key)), _shown(_choice_label(key, mask_payload(value, key))))
             for key, value in payload.items() if value not in EMPTY]
+
+
+def _choice_label(key: str, value: Any) -> Any:
+    choices = CHOICES_OF.get(key)
+    if choices is None or not isinstance(value, str) or value not in choices.values:
+        return value
+    return _bilingual(choices(value).label)
 
 
 @register.filter

@@ -233,7 +233,8 @@ def test_timeline_details_are_written_for_people(cast: Any, register: Any) -> No
             "picked": False, "amount": None, "tags": [], "proof": "call to 13812345678",
             "reason": {"redacted_sha256": "ab" * 32}, "decision_due": "2026-12-03T15:59:59+00:00",
             "outcome": {"kind": "call", "ok": True}}))
-    assert shown == {"picked": "no", "Proof": "call to 138****5678", "Reason": "[redacted]",
+    assert shown == {"Handler picked automatically": "no", "Proof": "call to 138****5678",
+                     "Reason": "[redacted]",
                      "Decision due": "2026-12-03 23:59", "Outcome": "Kind: call; ok: yes"}
 
 
@@ -257,3 +258,17 @@ def test_approval_is_offered_only_to_those_who_may_give_it(cast: Any, register: 
     assert "approve" in allowed_actions(cast.principal("max"), c)
     page = cast.client("mia").get(f"/complaints/{c.number}/").content.decode()
     assert 'data-action="approve"' not in page and 'data-action="return"' in page
+
+
+def test_timeline_values_are_shown_by_their_labels(cast: Any, register: Any) -> None:
+    from django.utils import translation
+
+    from workspace.templatetags.workspace_tags import event_details
+
+    with translation.override("zh-hans"):
+        shown = dict(event_details({"severity": "normal", "channel": "web", "source": "direct",
+                                    "acknowledged_by": "sms", "needs_approval": False,
+                                    "sha256": "ab12" * 16}))
+    assert shown["严重程度"] == "普通" and shown["渠道"] == "网银"
+    assert shown["受理告知方式"] == "短信" and shown["需审批"] == "否"
+    assert shown["sha256"] == "ab12" * 16
