@@ -82,6 +82,9 @@ def window(
 ) -> Window:
     """The period asked for: `period`, else `from`/`to`, else the current year (or quarter,
     or the last complete quarter: `default`)."""
+    if period and (start or end):
+        raise ActionError("统计期间重复 / Two periods given", [(
+            "period", "请只填写期间，或只填写起止日期 / give a period or from/to, not both")])
     if period:
         return parse_period(period)
     today = local_day(dt.datetime.now(dt.UTC))

@@ -33,6 +33,8 @@ def test_tabs_and_frequencies_are_labelled_in_both_languages(cast: Any) -> None:
     [
         ("period=garbage", ["无效的统计期间 / Unknown period", "2026Q1"]),
         ("group=nonsense", ["未知统计维度 / Unknown dimension", "business"]),
+        ("period=2026&from=2026-01-01&to=2026-02-01", ["统计期间重复 / Two periods given"]),
+        ("from=2026-12-01&to=2026-01-01", ["统计期间为空 / Empty period", "is before from"]),
     ],
 )
 def test_a_bad_parameter_is_explained_in_both_languages_with_the_valid_values(
