@@ -4,25 +4,13 @@ from typing import Any
 
 import pytest
 
-from complaints.action_schemas import ACTION_SCHEMAS
-from complaints.actions import run_action
 from complaints.errors import ActionError
 from complaints.models import Resolution
+from complaints.tests.helpers import act, investigating
 
 pytestmark = pytest.mark.django_db
 NOTICE = {"decision": "upheld", "verification": "调取交易记录", "basis": "合同第5条",
           "reasons": "年费未经同意收取"}
-
-
-def act(cast: Any, who: str, c: Any, action: str, **fields: Any) -> Any:
-    payload = ACTION_SCHEMAS[action].model_validate({"version": c.version, **fields})
-    return run_action(cast.principal(who), c.number, action, payload)
-
-
-def investigating(cast: Any, c: Any) -> Any:
-    c = act(cast, "agent", c, "accept")
-    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
-    return act(cast, "alice", c, "claim")
 
 
 @pytest.mark.parametrize("remedy", ["refund", "compensation"])

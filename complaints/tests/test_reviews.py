@@ -7,26 +7,17 @@ from typing import Any
 
 import pytest
 
-from complaints.action_schemas import ACTION_SCHEMAS
-from complaints.actions import run_action
 from complaints.errors import Conflict
 from complaints.selectors import allowed_actions
+from complaints.tests.helpers import act, investigating
 
 pytestmark = pytest.mark.django_db
 NOTICE = {"decision": "rejected", "verification": "调取交易记录", "basis": "合同第5条",
           "reasons": "年费按约定收取"}
 
 
-def act(cast: Any, who: str, c: Any, action: str, **fields: Any) -> Any:
-    payload = ACTION_SCHEMAS[action].model_validate({"version": c.version, **fields})
-    return run_action(cast.principal(who), c.number, action, payload)
-
-
 def responded(cast: Any, c: Any) -> Any:
-    c = act(cast, "agent", c, "accept")
-    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
-    c = act(cast, "alice", c, "claim")
-    return act(cast, "alice", c, "respond", **NOTICE)
+    return act(cast, "alice", investigating(cast, c), "respond", **NOTICE)
 
 
 def reviewed(cast: Any, c: Any) -> Any:

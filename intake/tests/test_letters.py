@@ -8,9 +8,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from complaints.action_schemas import ACTION_SCHEMAS
-from complaints.actions import run_action
 from complaints.errors import ActionError
+from complaints.tests.helpers import act, investigating
 from intake import letters
 from intake.models import Letter, LetterTemplate
 from notify.models import Notification
@@ -22,16 +21,8 @@ NOTICE = {"decision": "partially_upheld", "verification": "调取了通话录音
           "reasons": "年费系在客户未确认的情况下收取。"}
 
 
-def act(cast: Any, who: str, c: Any, action: str, **fields: Any) -> Any:
-    payload = ACTION_SCHEMAS[action].model_validate({"version": c.version, **fields})
-    return run_action(cast.principal(who), c.number, action, payload)
-
-
 def responded(cast: Any, c: Any) -> Any:
-    c = act(cast, "alice", c, "accept")
-    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
-    c = act(cast, "alice", c, "claim")
-    return act(cast, "alice", c, "respond", **NOTICE)
+    return act(cast, "alice", investigating(cast, c, "alice"), "respond", **NOTICE)
 
 
 def admin_client(cast: Any) -> Client:
@@ -216,18 +207,12 @@ def test_a_broken_template_falls_back_to_the_built_in_wording(register: Any,
     assert letter.template is None and "您的投诉已登记" in letter.body
 
 
-def investigating(cast: Any, c: Any) -> Any:
-    c = act(cast, "alice", c, "accept")
-    c = act(cast, "mia", c, "assign", unit="BJ01", handler="alice")
-    return act(cast, "alice", c, "claim")
-
-
 NO_DECISION = "尚未作出处理决定"
 
 
 def test_no_decision_notice_goes_out_before_there_is_a_decision(register: Any, cast: Any,
                                                                 templates: None) -> None:
-    c = investigating(cast, register())
+    c = investigating(cast, register(), "alice")
     client = cast.client("alice")
     url = f"/intake/complaints/{c.number}/letter/"
     page = client.get(url, {"kind": "decision_notice"})
@@ -252,7 +237,7 @@ def test_no_decision_notice_goes_out_before_there_is_a_decision(register: Any, c
 
 def test_a_proposal_awaiting_approval_is_no_decision_to_tell(register: Any, cast: Any,
                                                              templates: None) -> None:
-    c = investigating(cast, register())
+    c = investigating(cast, register(), "alice")
     c = act(cast, "alice", c, "propose_resolution", **NOTICE, remedy="refund",
             amount="80000.00")
     assert c.state == "awaiting_approval"
@@ -300,7 +285,7 @@ def test_refusals_of_letters_and_evidence_speak_both_languages(register: Any, ca
                                                 ("pause_notice", "处理期限未曾中止")])
 def test_no_extension_or_pause_notice_without_an_extension_or_pause(
         register: Any, cast: Any, templates: None, kind: str, refusal: str) -> None:
-    c = investigating(cast, register())
+    c = investigating(cast, register(), "alice")
     with pytest.raises(ActionError) as refused:
         letters.preview(c, kind)
     assert refused.value.errors[0][0] == "kind" and refusal in refused.value.detail
