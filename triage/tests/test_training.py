@@ -1,6 +1,7 @@
 """The linear models heads are fitted with."""
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from triage.training import NBSVC, fit_head, fit_pairs
@@ -49,3 +50,24 @@ def test_pair_refiners_are_fitted_for_the_pairs_a_head_knows() -> None:
     rows = np.flatnonzero(y < 2)
     margins = np.asarray(x[rows] @ head.pair_coef).ravel() + head.pair_intercept[0]
     assert ((margins > 0) == (y[rows] == 0)).mean() > 0.9
+
+
+def test_product_offsets_are_tuned_on_two_pooled_cross_validations(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage import training
+
+    seen: list[tuple[int, int]] = []
+    tune = training.tune_offsets
+
+    def spy(scores: np.ndarray, y: np.ndarray, rounds: int = 2) -> np.ndarray:
+        seen.append((len(scores), len(y)))
+        return tune(scores, y, rounds)
+
+    monkeypatch.setattr(training, "tune_offsets", spy)
+    x, y = _rows(3)
+    labels = [f"c{v}" for v in y]
+    assert training.OFFSET_REPEATS["cfpb_product"] == 2
+    product = fit_head("cfpb_product", x, labels)
+    fit_head("zh_cause", x, labels)
+    assert seen == [(120, 120), (60, 60)]  # every row once per split; Chinese: one split
+    assert np.isfinite(product.offsets).all() and product.temperature > 0
