@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from clocks import selectors as clock_reads
 from clocks import service as clock_service
-from clocks.choices import DeadlineStatus
+from clocks.choices import DeadlineKind, DeadlineStatus
 from clocks.models import Deadline
 from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS
@@ -39,7 +39,8 @@ from complaints.selectors import (
     may_act,
     on_higher_unit,
 )
-from org.access import Principal, staff_principal, unit_by_code
+from org.access import Principal, staff_principal
+from org.models import OrgUnit
 from tousu.messages import validation_message
 from triage.actions import decide_suggestion
 from triage.codes import DIMENSIONS
@@ -111,6 +112,9 @@ def home(request: HttpRequest) -> HttpResponse:
                                                    "shown": HOME_ROWS})
 
 
+NO_UNIT_PATH = "//"  # no unit's path (they are "/HO/BJ/"): an unknown unit code lists nothing
+
+
 def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
     """The list's filters from the query string, and a message for each one that is not valid
     (that filter is then left out; the others still apply)."""
@@ -136,10 +140,14 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
                           % {"filter": label, "value": value[:40]})
         return parsed
 
-    unit = unit_by_code(get.get("unit", "")[:32]) if get.get("unit") else None
+    # Any unit by its code, a deactivated one too (its open complaints are what a manager must
+    # find and move); the scope still applies. An unknown code lists nothing, not everything.
+    code = get.get("unit", "")[:32]
+    unit = OrgUnit.objects.filter(code=code).first() if code else None
     if get.get("unit") and unit is None:
         errors.append(_("Unknown %(filter)s: %(value)s") % {"filter": _("Unit code"),
                                                              "value": get["unit"][:40]})
+    unit_path = unit.path if unit else (NO_UNIT_PATH if get.get("unit") else "")
     start, end = date("from", _("Received from")), date("to", _("Received to"))
     if start and end and end < start:
         errors.append(_("%(to)s is before %(from)s") % {"to": _("Received to"),
@@ -148,7 +156,7 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
     tz = timezone.get_current_timezone()
     found = {
         "state": choice("state", State.values, _("State")),
-        "unit_path": unit.path if unit else "",
+        "unit_path": unit_path,
         "severity": choice("severity", Severity.values, _("Severity")),
         "channel": choice("channel", Channel.values, _("Channel")),
         "code": get.get("code", "")[:32],
@@ -486,7 +494,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
              .annotate(n=Count("id")).order_by("day"))
     by_category = (scope.values("codes__business").annotate(n=Count("id")).order_by("-n")[:12])
     by_unit = scope.values("unit__name").annotate(n=Count("id")).order_by("-n")[:12]
-    deadlines = (Deadline.objects.filter(complaint__in=scope.values("pk"))
+    # The bank's own deadlines only: a customer's review window is not a duty (it expires).
+    deadlines = (Deadline.objects.filter(complaint__in=scope.values("pk"),
+                                         kind=DeadlineKind.DUTY)
                  .values("status").annotate(n=Count("id")).order_by("status"))
     surveys = (Survey.objects.filter(complaint__in=scope.values("pk")).values("score")
                .annotate(n=Count("id")).order_by("score"))

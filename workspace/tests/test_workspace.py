@@ -272,3 +272,20 @@ def test_timeline_values_are_shown_by_their_labels(cast: Any, register: Any) -> 
     assert shown["严重程度"] == "普通" and shown["渠道"] == "网银"
     assert shown["受理告知方式"] == "短信" and shown["需审批"] == "否"
     assert shown["sha256"] == "ab12" * 16
+
+
+def test_the_dashboard_counts_the_banks_deadlines_not_the_customers_windows(
+        cast: Any, register: Any) -> None:
+    import datetime as dt
+
+    from clocks.models import Deadline
+
+    c = register()
+    duties = c.deadlines.count()
+    now = dt.datetime.now(dt.UTC)
+    Deadline.objects.create(complaint=c, obligation="review_request_window", rule_pack="cn",
+                            kind="window", started_at=now, due_at=now + dt.timedelta(days=30))
+    page = cast.client("cpo").get("/dashboard/").content.decode()
+    found = re.search(r'id="dashboard-data" type="application/json">(.*?)</script>', page)
+    data = json.loads(found.group(1)) if found else {}
+    assert sum(n for _label, n in data["compliance"]) == duties
