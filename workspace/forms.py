@@ -60,6 +60,7 @@ FIELD_LABELS: dict[str, Any] = {
     "total_days": _("Total days allowed"), "approver": _("Approver (user name)"),
     "severity": _("Severity"), "via": _("Received via"), "into": _("Primary complaint number"),
     "validity": _("Validity"), "root_cause": _("Root cause"), "note": _("Note"),
+    "obligation": _("Deadline"), "conditions": _("Conditions"),
 }
 
 _BILINGUAL = re.compile(r"^(.*?[^\x00-\x7f][^\s]*)\s+([A-Za-z].*)$")

@@ -242,10 +242,16 @@ def _field_errors(exc: ValidationError) -> list[str]:
 
 def _offered(principal: Principal, complaint: Complaint) -> list[str]:
     """The allowed actions less those the action would refuse now: resuming a clock that is
-    not paused, deciding a review from the complaint's own unit."""
+    not paused, pausing or extending when no duty clock is running, deciding a review from the
+    complaint's own unit."""
     found = allowed_actions(principal, complaint)
-    if "resume" in found and not any(d.status == "paused" for d in complaint.deadlines.all()):
+    statuses = {d.status for d in complaint.deadlines.all() if d.kind == DeadlineKind.DUTY}
+    if "resume" in found and DeadlineStatus.PAUSED not in statuses:
         found.remove("resume")
+    if "pause" in found and DeadlineStatus.OPEN not in statuses:
+        found.remove("pause")
+    if "extend" in found and not statuses & {DeadlineStatus.OPEN, DeadlineStatus.PAUSED}:
+        found.remove("extend")
     if "decide_review" in found and not on_higher_unit(principal, complaint):
         found.remove("decide_review")
     return found

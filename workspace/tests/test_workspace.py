@@ -289,3 +289,31 @@ def test_the_dashboard_counts_the_banks_deadlines_not_the_customers_windows(
     found = re.search(r'id="dashboard-data" type="application/json">(.*?)</script>', page)
     data = json.loads(found.group(1)) if found else {}
     assert sum(n for _label, n in data["compliance"]) == duties
+
+
+def test_pause_and_extend_are_offered_only_while_a_duty_clock_runs(cast: Any,
+                                                                     register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    c = register()
+    for who, action, params in (
+            ("mia", "accept", {}), ("mia", "assign", {"unit": "BJ01", "handler": "alice"}),
+            ("alice", "claim", {})):
+        c = run_action(cast.principal(who), c.number, action,
+                       ACTION_SCHEMAS[action].model_validate({"version": c.version, **params}))
+    client = cast.client("max")
+
+    def offered() -> str:
+        return client.get(f"/complaints/{c.number}/").content.decode()
+
+    assert 'data-action="pause"' in offered() and 'data-action="resume"' not in offered()
+    c = run_action(cast.principal("alice"), c.number, "pause", ACTION_SCHEMAS["pause"]
+                   .model_validate({"version": c.version, "reason": "mediation",
+                                    "detail": "双方调解中"}))
+    page = offered()
+    assert 'data-action="pause"' not in page and 'data-action="resume"' in page
+    assert 'data-action="extend"' in page  # a paused clock may still be extended
+    c.deadlines.update(status="breached", paused_since=None)
+    page = offered()
+    assert 'data-action="extend"' not in page and 'data-action="pause"' not in page
