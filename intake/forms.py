@@ -7,12 +7,13 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from complaints.choices import Channel, Language, Source, Vulnerability
+from complaints.choices import REGULATOR_SOURCES, Channel, Language, Source, Vulnerability
 from intake.choices import LetterChannel, LetterKind
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.COUNTER, Channel.LETTER,
-                                               Channel.VISIT)]
+                                               Channel.VISIT, Channel.EMAIL)]
 MAX_FILES = 10
+TRANSFERS = {Source.HEAD_OFFICE, *REGULATOR_SOURCES}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -43,6 +44,9 @@ class EvidenceField(forms.FileField):
 class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label="渠道 Channel", choices=STAFF_CHANNELS)
     source = forms.ChoiceField(label="来源 Source", choices=Source.choices, initial=Source.DIRECT)
+    external_ref = forms.CharField(
+        label="转办编号 Transfer reference", max_length=100, required=False,
+        help_text="监管或总行转办时必填 / required for a regulator's or head office's transfer")
     received_at = forms.DateTimeField(
         label="收到时间 Received at", required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -68,10 +72,19 @@ class IntakeForm(forms.Form):
                                        "text, audio")
     token = forms.CharField(widget=forms.HiddenInput)  # one complaint per form, however often sent
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("source") in TRANSFERS and not cleaned.get("external_ref"):
+            # Without it the regulator's feedback cannot be matched, and the same transfer in
+            # a later import file would be registered a second time.
+            self.add_error("external_ref", "转办须填写转办编号 / a transfer needs its reference")
+        return cleaned
+
     def payload(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
             "channel": d["channel"], "source": d["source"], "received_at": d["received_at"],
+            "external_ref": d["external_ref"],
             "customer": {"name": d["name"], "phone": d["phone"], "email": d["email"],
                          "id_number": d["id_number"], "language": d["language"],
                          "vulnerable": d["vulnerable"]},
@@ -82,7 +95,7 @@ class IntakeForm(forms.Form):
 
 FIELD_OF = {"customer.name": "name", "customer.phone": "phone", "customer.email": "email",
             "customer.id_number": "id_number", "customer.language": "language",
-            "customer.vulnerable": "vulnerable"}
+            "customer.vulnerable": "vulnerable", "external_ref": "external_ref"}
 
 
 class LetterForm(forms.Form):

@@ -188,3 +188,20 @@ def test_an_unreachable_scanner_refuses_the_upload(register: Any, cast: Any,
             "content_base64": base64.b64encode(PDF).decode()}),
         content_type="application/json")
     assert response.status_code == 422 and "unavailable" in response.json()["errors"][0]["message"]
+
+
+def test_a_regulators_transfer_needs_its_reference_and_keeps_it(cast: Any) -> None:
+    client = cast.client("agent")
+    refused = client.post(URL, form(source="regulator_nfra"))
+    assert refused.status_code == 200 and "转办须填写转办编号" in refused.content.decode()
+    assert not Complaint.objects.exists()
+    done = client.post(URL, form(source="regulator_nfra", external_ref="NFRA-2026-0001",
+                                 token="form-token-2"))
+    assert done.status_code == 302
+    assert Complaint.objects.get().external_ref == "NFRA-2026-0001"
+
+
+def test_an_email_received_by_staff_can_be_registered(cast: Any) -> None:
+    response = cast.client("agent").post(URL, form(channel="email", email="liu@example.com"))
+    assert response.status_code == 302
+    assert Complaint.objects.get().channel == "email"
