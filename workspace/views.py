@@ -477,8 +477,29 @@ def major_board(request: HttpRequest) -> HttpResponse:
     queryset = (filter_complaints(principal, severity="major")
                 .exclude(state__in=[*END, State.CLOSED]).order_by("received_at", "id"))
     page = Paginator(for_listing(queryset, SUMMARY_CHARS), 50).get_page(request.GET.get("page"))
-    return render(request, "workspace/major_board.html", {"page": page,
-                                                          "rows": _rows(page.object_list)})
+    rows = _rows(page.object_list)
+    _add_next_due(rows, timezone.now())
+    return render(request, "workspace/major_board.html", {"page": page, "rows": rows})
+
+
+def _add_next_due(rows: list[dict[str, Any]], now: dt.datetime) -> None:
+    """Each row's most pressing duty deadline (a breached one first, else the next due), for
+    boards that oversee complaints until they close: one query for the page."""
+    ids = [row["c"].pk for row in rows]
+    pressing: dict[int, Deadline] = {}
+    for d in (Deadline.objects.filter(complaint_id__in=ids, kind=DeadlineKind.DUTY,
+                                      status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED,
+                                                  DeadlineStatus.BREACHED])
+              .order_by("due_at")):
+        known = pressing.get(d.complaint_id)
+        if known is None or (d.status == DeadlineStatus.BREACHED
+                             and known.status != DeadlineStatus.BREACHED):
+            pressing[d.complaint_id] = d
+    for row in rows:
+        d = pressing.get(row["c"].pk)
+        row["due"] = d and {"at": d.due_at, "label": d.label,
+                            "breached": d.status == DeadlineStatus.BREACHED or d.overdue(now),
+                            "soon": d.due_at - now < dt.timedelta(days=3)}
 
 
 def _category(code: str | None) -> str:

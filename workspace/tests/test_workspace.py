@@ -317,3 +317,21 @@ def test_pause_and_extend_are_offered_only_while_a_duty_clock_runs(cast: Any,
     c.deadlines.update(status="breached", paused_since=None)
     page = offered()
     assert 'data-action="extend"' not in page and 'data-action="pause"' not in page
+
+
+def test_the_major_board_shows_each_complaints_deadline_and_marks_a_breach(
+        cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    ok, late = register(), register(customer={"name": "李四", "phone": "13900001111"})
+    for c in (ok, late):
+        run_action(cast.principal("mia"), c.number, "escalate", ACTION_SCHEMAS["escalate"]
+                   .model_validate({"version": c.version, "severity": "major",
+                                    "reason": "媒体曝光"}))
+    late.deadlines.filter(kind="duty").update(status="breached")
+    page = cast.client("max").get("/major/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "最近期限" in page
+    rows = {n: page.split(n, 1)[1].split("</tr>", 1)[0] for n in (ok.number, late.number)}
+    assert "已超时" in rows[late.number] and "已超时" not in rows[ok.number]
+    assert "处理决定" in rows[ok.number]  # the deadline's name and its due time
