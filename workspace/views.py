@@ -496,10 +496,10 @@ def _add_next_due(rows: list[dict[str, Any]], now: dt.datetime) -> None:
                              and known.status != DeadlineStatus.BREACHED):
             pressing[d.complaint_id] = d
     for row in rows:
-        d = pressing.get(row["c"].pk)
-        row["due"] = d and {"at": d.due_at, "label": d.label,
-                            "breached": d.status == DeadlineStatus.BREACHED or d.overdue(now),
-                            "soon": d.due_at - now < dt.timedelta(days=3)}
+        due = pressing.get(row["c"].pk)
+        row["due"] = None if due is None else {
+            "at": due.due_at, "label": due.label, "soon": due.due_at - now < dt.timedelta(days=3),
+            "breached": due.status == DeadlineStatus.BREACHED or due.overdue(now)}
 
 
 def _category(code: str | None) -> str:
