@@ -92,6 +92,10 @@ class RequestReviewIn(ActionIn):
 class DecideReviewIn(ActionIn):
     outcome: ch.ReviewOutcome
     reasons: Text
+    # A changed decision states the new one: reports, letters and redress totals read it.
+    decision: ch.Decision | None = None
+    remedy: ch.RemedyKind | None = None
+    amount: Money | None = None
 
 
 class ReferIn(ActionIn):

@@ -227,8 +227,11 @@ def closed_review(w: Walk) -> None:
     closed(w)
     request_review(w)
     outcome = "upheld" if w.chance("review") < 0.7 else "changed"
+    # A changed decision states the new one: here, a refund after all.
+    new = ({"decision": "upheld", "remedy": "refund",
+            "amount": Decimal(80 + 23 * (w.plan.index % 40))} if outcome == "changed" else {})
     w.act(w.cast.reviewer, "decide_review", (72, 240), outcome=outcome,
-          reasons=w.say(f"review_{outcome}"))
+          reasons=w.say(f"review_{outcome}"), **new)
 
 
 def closed_referral(w: Walk) -> None:

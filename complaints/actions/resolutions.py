@@ -8,7 +8,7 @@ from clocks.choices import Obligation
 from complaints import action_schemas as s
 from complaints.actions.common import bad, close
 from complaints.actions.run import Ctx
-from complaints.choices import RemedyKind, State
+from complaints.choices import RemedyKind, ReviewOutcome, State
 from complaints.errors import Conflict, Forbidden
 from complaints.lifecycle import always_needs_approval
 from complaints.models import Complaint, Resolution, ReviewRequest, Survey
@@ -196,6 +196,7 @@ def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]
     review = c.reviews.filter(decided_at__isnull=True).order_by("-pk").first()
     if review is None:
         raise bad("review", "没有待决定的复核申请 / no open review request")
+    changed = _changed_decision(ctx, c, p) if p.outcome == ReviewOutcome.CHANGED else None
     review.decided_at, review.outcome = ctx.now, p.outcome
     review.reasons, review.decided_by = p.reasons, ctx.principal.label
     review.save(update_fields=["decided_at", "outcome", "reasons", "decided_by"])
@@ -207,4 +208,23 @@ def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]
         zh=f"您对投诉{c.number}的复核申请已有结论：{review.get_outcome_display()}。理由：{p.reasons}",
         en=f"Review of complaint {c.number}: {review.get_outcome_display()}. Reasons: {p.reasons}",
     )
-    return {"outcome": p.outcome, "reasons": p.reasons, "notified_by": sent}
+    new = {} if changed is None else {"resolution_id": changed.pk, "decision": changed.decision,
+                                      "remedy": changed.remedy, "amount": changed.amount}
+    return {"outcome": p.outcome, "reasons": p.reasons, **new, "notified_by": sent}
+
+
+def _changed_decision(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> Resolution:
+    """The decision a review changed to, taken by the reviewing unit (its approval is the
+    review itself); how the facts were verified carries over from the decision reviewed."""
+    if p.decision is None or p.remedy is None:
+        field = "decision" if p.decision is None else "remedy"
+        raise bad(field, "变更原决定须写明新的处理决定和补救措施 / a changed decision needs the "
+                         "new decision and remedy")
+    check_remedy_amount(p.remedy, p.amount)
+    before = c.resolutions.filter(approved_at__isnull=False).order_by("-approved_at", "-pk").first()
+    return Resolution.objects.create(
+        complaint=c, decision=p.decision, remedy=p.remedy, amount=p.amount,
+        verification=before.verification if before else p.reasons,
+        basis=before.basis if before else p.reasons, reasons=p.reasons,
+        proposed_by=ctx.principal.label, proposed_at=ctx.now,
+        approved_by=ctx.principal.label, approved_at=ctx.now)

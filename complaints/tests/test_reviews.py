@@ -51,3 +51,21 @@ def test_a_decision_taken_anew_after_reopening_may_be_reviewed(cast: Any, regist
     assert "request_review" in allowed_actions(cast.principal("agent"), c)
     c = act(cast, "agent", c, "request_review", reason="对新决定不服")
     assert c.state == "reviewing" and c.reviews.count() == 2
+
+
+def test_a_changed_review_records_the_new_decision_for_reports_and_letters(
+        cast: Any, register: Any) -> None:
+    from complaints.errors import ActionError
+    from intake.letters import decided_resolution
+
+    c = responded(cast, register())
+    c = act(cast, "agent", c, "request_review", reason="补偿不足")
+    with pytest.raises(ActionError) as refused:
+        act(cast, "max", c, "decide_review", outcome="changed", reasons="变更为全额退还。")
+    assert refused.value.errors[0][0] == "decision"
+    c = act(cast, "max", c, "decide_review", outcome="changed", reasons="变更为全额退还。",
+            decision="upheld", remedy="refund", amount="300.00")
+    now = decided_resolution(c)
+    assert (now.decision, now.remedy, str(now.amount), now.approved_by) == (
+        "upheld", "refund", "300.00", "staff:max")
+    assert c.events.get(type="decide_review").payload["resolution_id"] == now.pk

@@ -43,7 +43,8 @@ def cohort(cast: Any) -> dict[str, Any]:
     act(alice, b.number, "follow_up_result", satisfied=False, score=2)
     act(alice, c.number, "respond", **{**NOTICE, "decision": "rejected"})
     act(alice, c.number, "request_review", reason="不服处理结果")
-    act(cast.principal("max"), c.number, "decide_review", outcome="changed", reasons="改为支持")
+    act(cast.principal("max"), c.number, "decide_review", outcome="changed", reasons="改为支持",
+        decision="rejected", remedy="apology")  # the remedy changed
     act(alice, d.number, "contact", kind="call", summary="沟通", at=(timezone.now() - 2 * HOUR))
     act(alice, d.number, "withdraw", reason="客户撤回", via="phone")
     start = timezone.localtime(b.received_at).date()
