@@ -28,6 +28,7 @@ from complaints.models import Complaint
 from complaints.schemas import ComplaintIn
 from intake.choices import Outcome, QuarantineStatus
 from intake.models import InboundMessage, QuarantinedMessage
+from notify.staff import tell_customer_wrote
 from org import cache
 from org.access import Principal, unit_by_code
 from org.choices import Role
@@ -37,10 +38,21 @@ logger = logging.getLogger(__name__)
 NUMBER = re.compile(r"TS-\d{8}-\d{6}")
 CLOSED = frozenset({*END, State.CLOSED})
 MAX_KEY = 200  # the complaint's idempotency key column
+DIFFERENT_SENDER = "发件人不是投诉人本人 / from a different sender"
 
 
 class IntakeError(Exception):
     """The message cannot become a complaint as it is; it goes to the quarantine."""
+
+
+class Ignored(IntakeError):
+    """A message sent by a machine (auto-reply, bounce, list mail) naming no open complaint: it
+    registers nothing and is answered with nothing (RFC 3834), but is kept in the quarantine."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"自动发出的邮件，未登记为投诉、未回复 / automatic mail ({reason}): not "
+                         "registered as a complaint, nothing sent")
+        self.kind = kind
 
 
 def intake_unit() -> OrgUnit:
@@ -98,6 +110,7 @@ class Inbound:
     origin: str = ""
     refs: list[str] = field(default_factory=list)  # headers that may name a complaint
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    automatic: str = ""  # why it was sent by a machine, not a person; "" for a person's message
 
 
 @dataclass(frozen=True)
@@ -127,28 +140,83 @@ def _open_complaint(numbers: list[str]) -> tuple[Complaint | None, str]:
     return None, first
 
 
+def phone_forms(phone: str) -> list[str]:
+    """The ways one mainland number is written: with and without the +86 / 0086 prefix."""
+    phone = phone.replace(" ", "").replace("-", "")
+    local = re.sub(r"^(\+86|0086)(?=1\d{10}$)", "", phone)
+    forms = [phone, local]
+    if re.fullmatch(r"1\d{10}", local):
+        forms += [f"+86{local}", f"0086{local}"]
+    return list(dict.fromkeys(forms))
+
+
+def from_the_customer(msg: Inbound, c: Complaint) -> bool:
+    """Whether the message comes from the complaint's customer: the same email address, or
+    the same phone number (compared by its keyed hash)."""
+    from complaints.crypto import phone_hash
+
+    customer = c.customer
+    if msg.channel == "email":
+        return bool(customer.email) and \
+            customer.email.strip().lower() == msg.sender.strip().lower()
+    if msg.channel == "sms":
+        return bool(customer.phone_hash) and \
+            customer.phone_hash in {phone_hash(p) for p in phone_forms(msg.sender)}
+    return False
+
+
+def complaint_content(msg: Inbound) -> str:
+    """What a new complaint says: the subject of an email, then its text; a message with only
+    one of them says it once."""
+    text, subject = msg.text.strip(), msg.subject.strip()
+    if msg.channel == "email" and subject and text:
+        return f"{subject}\n\n{text}"
+    return text or subject or "（无正文 no text）"
+
+
 def receive(msg: Inbound) -> Received:
     """Register `msg` as a complaint, or add it as a note to the open complaint its subject, body
     or reply headers name, with its attachments as evidence; all in one transaction. A message
-    whose key was recorded before is a duplicate and changes nothing (the unique constraint on
+    added to a complaint is announced to its handler. A message sent by a machine (`automatic`)
+    is only ever a silent note: naming no open complaint, it raises Ignored. A message whose
+    key was recorded before is a duplicate and changes nothing (the unique constraint on
     InboundMessage, and the complaint's idempotency key, decide — not a prior check)."""
     principal = channel_principal(msg.channel)
     limit = settings.TOUSU_MAX_TEXT
     try:
         with transaction.atomic():
             target, named = _open_complaint(find_numbers(msg.subject, msg.text, *msg.refs))
+            if target is None and msg.automatic:
+                raise Ignored(msg.automatic.split(":")[0], msg.automatic)
             if target is not None:
                 # Locked first, so that the version handed to the note is still current.
                 target = Complaint.objects.select_for_update().get(pk=target.pk)
+                # A different sender's message is kept on the complaint, flagged, rather than
+                # held back: it may be the customer writing from another address or phone, or
+                # someone acting for them, and a handler must see it within the complaint's
+                # time limits. The flag tells the handler to check who wrote before acting on
+                # it or saying anything to that sender; the bank's own letters still go only to
+                # the customer's recorded contact.
+                stranger = not msg.automatic and not from_the_customer(msg, target)
+                flags = []
+                if msg.automatic:
+                    flags.append(f"自动发出，未通知客户 / automatic mail ({msg.automatic}), the "
+                                 "customer was not notified")
+                if stranger:
+                    flags.append(f"{DIFFERENT_SENDER}，请核实身份 / verify who wrote before "
+                                 "acting on it")
                 heading = f"[{msg.channel} {msg.sender}] {msg.subject}".strip()
+                if flags:
+                    heading = "\n".join([heading, *(f"（{f}）" for f in flags)])
                 c = run_action(principal, target.number, "note",
                                NoteIn(version=target.version,
                                       text=_clip(f"{heading}\n\n{msg.text}".strip(), limit)))
                 outcome = Outcome.THREADED
+                if not msg.automatic:
+                    tell_customer_wrote(c, channel=msg.channel, message_key=msg.key,
+                                        different_sender=stranger)
             else:
-                content = msg.text.strip() or msg.subject.strip() or "（无正文 no text）"
-                if msg.subject and msg.channel == "email":
-                    content = f"{msg.subject}\n\n{content}"
+                content = complaint_content(msg)
                 if named:  # it refers to a complaint that is already closed: a repeat complaint
                     content = f"（关于已办结投诉 {named} / about closed complaint {named}）" \
                               f"\n{content}"
@@ -163,7 +231,10 @@ def receive(msg: Inbound) -> Received:
                 if not registered.created:
                     return Received("duplicate", registered.complaint.number)
                 c, outcome = registered.complaint, Outcome.CREATED
-            c, refused = _store_attachments(principal, c, msg.attachments)
+            # A machine's attachments (delivery reports, quoted originals) are no evidence; the
+            # whole message is kept below.
+            attachments = [] if msg.automatic else msg.attachments
+            c, refused = _store_attachments(principal, c, attachments)
             digest = hashlib.sha256(msg.raw).hexdigest()
             row = InboundMessage(channel=msg.channel, key=msg.key, complaint=c, outcome=outcome,
                                  sender=msg.sender[:320], subject=msg.subject[:300],

@@ -21,7 +21,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from complaints.errors import ActionError
-from intake.actions import Inbound, IntakeError, Received, message_key, quarantine, receive
+from intake.actions import (
+    Ignored,
+    Inbound,
+    IntakeError,
+    Received,
+    message_key,
+    quarantine,
+    receive,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +54,10 @@ FATAL_DEFECTS = (
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-DATE_WINDOW = dt.timedelta(days=30)
+_LATIN = re.compile(r"[A-Za-z]")
+# Senders that are systems, not people, and cannot be answered (bounces are checked first).
+MACHINE_SENDERS = frozenset({"noreply", "no-reply", "donotreply", "do-not-reply"})
+BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
 
 
 def decode_bytes(data: bytes, declared: str | None) -> str:
@@ -131,9 +142,11 @@ class ParsedMail:
     sender: str
     subject: str
     text: str
-    date: dt.datetime | None
+    date: dt.datetime | None  # the Date header: written by the sender, never the received time
     refs: list[str] = field(default_factory=list)
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    automatic: str = ""  # why a machine sent it (see `automatic`); "" for a person's mail
+    relayed_at: dt.datetime | None = None  # the newest Received header's time
 
 
 def _headers(msg: Message) -> dict[str, str]:
@@ -155,6 +168,47 @@ def _filename(part: Message) -> str:
     if name is None:
         return ""
     return PurePath(header_text(str(name)).replace("\\", "/")).name[:200]
+
+
+def automatic(msg: Message, sender: str) -> str:
+    """Why the message was sent by a machine and must not be answered (RFC 3834, RFC 3464):
+    "auto-reply: …", "bounce: …" or "bulk: …"; "" for a person's message."""
+    headers = _headers(msg)
+    local = sender.split("@")[0].lower()
+    submitted = headers.get("auto-submitted", "").split(";")[0].strip().lower()
+    precedence = headers.get("precedence", "").strip().lower()
+    # The message itself, not a part: a customer may forward a bounce as an attachment.
+    if msg.get_content_type() in {"multipart/report", "message/delivery-status"}:
+        kind = str(msg.get_param("report-type") or "delivery-status")
+        return f"bounce: multipart/report {kind}"[:200]
+    if "return-path" in headers and headers["return-path"].strip() in {"", "<>"}:
+        return "bounce: empty Return-Path"
+    if local in {"mailer-daemon", "postmaster"}:
+        return f"bounce: from {local}"
+    if submitted and submitted != "no":
+        return f"auto-reply: Auto-Submitted {submitted}"[:200]
+    for name in ("x-autoreply", "x-autorespond"):
+        if name in headers:
+            return f"auto-reply: {name}"
+    if local in MACHINE_SENDERS:
+        return f"auto-reply: from {local}"
+    if precedence in BULK_PRECEDENCE:
+        return f"{'auto-reply' if precedence == 'auto_reply' else 'bulk'}: Precedence {precedence}"
+    return ""
+
+
+def _relayed_at(msg: Message) -> dt.datetime | None:
+    """The time in the newest Received header: the bank's own server's when it took the
+    message in, as opposed to the sender's Date."""
+    hops = msg.get_all("received") or []
+    if not hops:
+        return None
+    stamp = str(hops[0]).rpartition(";")[2].strip()
+    try:
+        when = email.utils.parsedate_to_datetime(stamp)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def parse(raw: bytes) -> ParsedMail:
@@ -211,6 +265,7 @@ def parse(raw: bytes) -> ParsedMail:
         subject=_clean(subject)[:1000], text=_clean(body), date=date,
         refs=[_clean(r) for r in refs if r],
         attachments=[(_clean(n), data) for n, data in attachments],
+        automatic=automatic(msg, address), relayed_at=_relayed_at(msg),
     )
 
 
@@ -219,28 +274,36 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def received_time(date: dt.datetime | None, fallback: dt.datetime | None) -> dt.datetime:
-    """When the bank received the message: the server's arrival time when known; else the
-    message's Date when plausible (not in the future, not older than 30 days); else now."""
-    now = timezone.now()
-    if fallback is not None:
-        return min(fallback, now)
-    if date is not None and now - DATE_WINDOW <= date <= now:
-        return date
+def received_time(arrived_at: dt.datetime | None, relayed_at: dt.datetime | None,
+                  now: dt.datetime | None = None) -> dt.datetime:
+    """When the bank received the message: the mail server's arrival time (IMAP INTERNALDATE)
+    when known, else the newest Received header's, else now (the import). Never the Date
+    header: the sender writes it, and the clocks must not start before the bank had it."""
+    now = now or timezone.now()
+    for known in (arrived_at, relayed_at):
+        if known is not None:
+            return min(known, now)
     return now
+
+
+def guess_language(subject: str, text: str) -> str:
+    """Chinese when the message has any Chinese character or no Latin letter at all; else
+    English."""
+    both = f"{subject}\n{text}"
+    return "en" if _LATIN.search(both) and not _CJK.search(both) else "zh-Hans"
 
 
 def to_inbound(parsed: ParsedMail, raw: bytes, origin: str,
                arrived_at: dt.datetime | None = None) -> Inbound:
     text = parsed.text
-    language = "zh-Hans" if _CJK.search(parsed.subject + text) or not text else "en"
+    language = guess_language(parsed.subject, text)
     name = parsed.sender_name or parsed.sender.split("@")[0]
     return Inbound(
         channel="email", key=message_key(parsed.message_id, raw), sender=parsed.sender,
         subject=parsed.subject, text=text,
         customer={"name": name[:200], "email": parsed.sender, "language": language},
-        received_at=received_time(parsed.date, arrived_at), raw=raw, origin=origin,
-        refs=parsed.refs, attachments=parsed.attachments,
+        received_at=received_time(arrived_at, parsed.relayed_at), raw=raw, origin=origin,
+        refs=parsed.refs, attachments=parsed.attachments, automatic=parsed.automatic,
     )
 
 
@@ -250,7 +313,9 @@ def read_for_retry(raw: bytes, origin: str) -> Inbound:
 
 @dataclass(frozen=True)
 class Ingested:
-    status: str  # created, threaded, duplicate or quarantined
+    # created, threaded, duplicate or quarantined; for a machine's mail "threaded (auto-reply)"
+    # or "ignored (auto-reply)" (likewise bounce, bulk), the ignored ones quarantined
+    status: str
     number: str = ""
     quarantine_id: int | None = None
 
@@ -262,7 +327,16 @@ def ingest(raw: bytes, origin: str, arrived_at: dt.datetime | None = None) -> In
     try:
         parsed = parse(raw)
         received: Received = receive(to_inbound(parsed, raw, origin, arrived_at))
-        return Ingested(str(received.status), received.number)
+        status = str(received.status)
+        if parsed.automatic and status == "threaded":
+            status = f"threaded ({parsed.automatic.split(':')[0]})"
+        return Ingested(status, received.number)
+    except Ignored as exc:  # kept, held, with nothing sent
+        row = quarantine(channel="email", raw=raw, origin=origin, error=str(exc),
+                         message_id=parsed.message_id if parsed else "",
+                         sender=parsed.sender if parsed else "",
+                         subject=parsed.subject if parsed else "")
+        return Ingested(f"ignored ({exc.kind})", quarantine_id=row.pk)
     except Exception as exc:  # the message is kept whatever went wrong, with the reason
         if isinstance(exc, ActionError):
             reason = f"{exc.detail}: {exc.errors}"

@@ -18,7 +18,16 @@ from django.utils import timezone
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from complaints.errors import ActionError
-from intake.actions import Inbound, IntakeError, Received, message_key, receive
+from intake.actions import (
+    CLOSED,
+    Inbound,
+    IntakeError,
+    Received,
+    find_numbers,
+    message_key,
+    phone_forms,
+    receive,
+)
 from intake.models import WebhookNonce
 from notify.customer import SIGNATURE
 
@@ -116,12 +125,26 @@ def to_inbound(sms: InboundSms, raw: bytes, origin: str = "sms-webhook") -> Inbo
     name, language = known or ("短信投诉人" if guessed == "zh-Hans" else "SMS customer", guessed)
     for signature in SIGNATURE.values():  # a reply quoting our own notice
         text = text.replace(signature, "")
+    refs = [] if find_numbers(text) else only_open_complaint(phone)
     return Inbound(
         channel="sms", key=message_key(sms.message_id, raw), sender=phone, subject="",
         text=text, customer={"name": name, "phone": phone, "language": language},
         received_at=min(sms.received_at or timezone.now(), timezone.now()), raw=raw,
-        origin=origin,
+        origin=origin, refs=refs,
     )
+
+
+def only_open_complaint(phone: str) -> list[str]:
+    """The number of the one open complaint of the customers with this phone number, as a
+    reference the SMS is threaded onto; nothing when they have none or several (the SMS is
+    then a complaint of its own)."""
+    from complaints.crypto import phone_hash
+    from complaints.models import Complaint
+
+    numbers = list(Complaint.objects.filter(
+        customer__phone_hash__in=[phone_hash(p) for p in phone_forms(phone)],
+    ).exclude(state__in=CLOSED).values_list("number", flat=True)[:2])
+    return numbers if len(numbers) == 1 else []
 
 
 def read_for_retry(raw: bytes, origin: str) -> Inbound:

@@ -2,6 +2,7 @@
 unit has subscribed to (email to those people, or its group-chat robots). Every notice goes
 through the outbox with a dedupe key, so it is sent once however often it is raised."""
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     from complaints.models import Complaint
 
 MANAGING = (Role.MANAGER, Role.CONSUMER_PROTECTION)
+# The customer wrote about an open complaint. In-app only: no unit can subscribe to it (it is
+# not a StaffEvent), so it reaches the people looking after the complaint and nobody else.
+CUSTOMER_WROTE = "customer_wrote"
 
 
 def ancestor_paths(unit: OrgUnit) -> list[str]:
@@ -78,3 +82,30 @@ def announce_major(complaint: "Complaint", reason: str) -> None:
                user_ids=major_complaint_recipients(complaint.unit), complaint_id=complaint.pk,
                text=f"重大投诉 Major complaint {complaint.number} ({complaint.unit.name}): "
                     f"{reason}")
+
+
+def nearest_managers(unit: OrgUnit) -> list[int]:
+    """The managers of the unit, else of the nearest unit above it that has any."""
+    chain = OrgUnit.objects.filter(path__in=ancestor_paths(unit)).order_by("-path")
+    for level in chain:
+        managers = unit_managers(level)
+        if managers:
+            return managers
+    return []
+
+
+def tell_customer_wrote(complaint: "Complaint", *, channel: str, message_key: str,
+                        different_sender: bool) -> None:
+    """The complaint's handler (with none: the unit's managers) learns that a message was added
+    to it, once per message."""
+    if complaint.handler_id:
+        recipients = [complaint.handler_id]
+    else:
+        recipients = nearest_managers(complaint.unit)
+    who = "客户来信" if not different_sender else "他人来信（发件人不是投诉人本人）"
+    whom = "The customer wrote" if not different_sender else \
+        "A message from a different sender (not the customer) was added"
+    text = f"{who} {whom}: {complaint.number} ({channel})"
+    digest = hashlib.sha256(message_key.encode()).hexdigest()[:16]
+    tell_staff(unit=complaint.unit, event=CUSTOMER_WROTE, key=f"{complaint.number}:{digest}",
+               user_ids=recipients, complaint_id=complaint.pk, text=text)
