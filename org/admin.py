@@ -1,10 +1,15 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from org.deactivation import release_work_orders
 from org.importer import FileError, ImportResult, RowError, import_units, read_rows
 from org.models import ApiKey, OrgUnit, RoleGrant, RoutingRule, Subscription
 
@@ -83,3 +88,24 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    """Deactivating a staff member returns their open work orders to their units' queues."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            released = release_work_orders(obj, by=request.user)  # type: ignore[arg-type]
+            if released:
+                messages.warning(request, f"{obj.get_username()} 的 {released} 件未办结投诉已退回"
+                                          f"所在机构待派，并已通知机构管理岗 / {released} open "
+                                          f"complaint(s) held by {obj.get_username()} went back "
+                                          f"to their units' queues; the unit managers were told.")

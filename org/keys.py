@@ -40,11 +40,14 @@ def issue_key(name: str, scopes: list[str], unit: OrgUnit) -> tuple[ApiKey, str]
 
 
 def check_key(token: str) -> ApiKey | None:
-    """The active key this token belongs to, or None."""
+    """The active key this token belongs to, or None. A key of a deactivated unit is refused,
+    as a staff grant on one is."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = ApiKey.objects.select_related("unit").filter(prefix=parts[1], active=True).first()
+    key = ApiKey.objects.select_related("unit").filter(
+        prefix=parts[1], active=True, unit__active=True
+    ).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest(token)):
         return None
     return key

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from org.choices import Assignment, Role, StaffChannel, StaffEvent, UnitKind
@@ -51,6 +52,14 @@ class OrgUnit(models.Model):
         if old_path and old_path != self.path:
             for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
                 child.save()
+
+    def clean(self) -> None:
+        if self.pk and not self.active and OrgUnit.objects.filter(pk=self.pk, active=True).exists():
+            from org.deactivation import unit_deactivation_problems
+
+            problems = unit_deactivation_problems(self)
+            if problems:
+                raise ValidationError({"active": problems})
 
     def ancestors(self) -> list["OrgUnit"]:
         """From the root down to this unit's parent."""

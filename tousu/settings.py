@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "ops.csp.CSPMiddleware",  # django-csp's, with the policy string built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ops.sessions.RenewSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,6 +164,13 @@ LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
+# Staff handle customers' personal data: a session ends after this many idle minutes (use
+# renews it, at most once a minute: ops.sessions) and when the browser closes.
+SESSION_IDLE_MINUTES = env_int("TOUSU_SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("TOUSU_SESSION_IDLE_MINUTES must be at least 1")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The embedded default serves plain HTTP on loopback; the production profile serves HTTPS only.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", TOUSU_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -6,10 +6,24 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from org.access import Principal
+from complaints.models import Complaint
+from org.access import Principal, staff_principal
+from org.choices import Role
 from privacy.actions import log_access
 from privacy.export import customer_data, find_customer
 from privacy.models import AccessKind
+
+EXPORT_ROLES = frozenset({Role.CONSUMER_PROTECTION, Role.ADMINISTRATOR})
+
+
+def may_export(principal: Principal | None, unit_paths: list[str]) -> bool:
+    """Whether `principal` holds a consumer-protection or administrator role over every unit
+    holding the customer's complaints (over some unit, for a customer with none)."""
+    if principal is None:
+        return False
+    if not unit_paths:
+        return any(role in EXPORT_ROLES for role, _ in principal.grants)
+    return all(principal.roles_on(path) & EXPORT_ROLES for path in unit_paths)
 
 
 class Command(BaseCommand):
@@ -33,6 +47,13 @@ class Command(BaseCommand):
         customer = find_customer(options["ref"], options["by"])
         if customer is None:
             raise CommandError("no customer matches that reference")
+        paths = sorted(set(Complaint.objects.filter(customer=customer)
+                           .values_list("unit__path", flat=True)))
+        if not may_export(staff_principal(user), paths):
+            raise CommandError(
+                f"{user.get_username()} 在该客户投诉所属机构无消保或管理员角色，不能导出 / "
+                f"{user.get_username()} holds no consumer-protection or administrator role over "
+                f"the units of this customer's complaints")
         data = customer_data(customer)
         data["exported_at"] = timezone.now().isoformat()
         text = json.dumps(data, ensure_ascii=False, indent=2)

@@ -1,0 +1,74 @@
+"""What deactivating a unit or a staff member must not leave behind: a unit is not switched off
+while units inside it are still active or while it still holds open complaints; a staff member's
+open work orders go back to their units' unassigned queues, on the timeline, with the managers
+told."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from org.models import OrgUnit
+
+
+def open_complaint_count(unit: OrgUnit) -> int:
+    from complaints.lifecycle import OPEN
+    from complaints.models import Complaint
+
+    return Complaint.objects.filter(unit=unit, state__in=OPEN).count()
+
+
+def unit_deactivation_problems(unit: OrgUnit) -> list[str]:
+    """Why `unit` may not be deactivated now (empty: it may)."""
+    problems = []
+    children = (OrgUnit.objects.filter(path__startswith=unit.path, active=True)
+                .exclude(pk=unit.pk).count())
+    if children:
+        problems.append(f"该机构下仍有 {children} 个启用中的下级机构，请先停用或迁移 / "
+                        f"{children} active unit(s) are still inside this unit; deactivate or "
+                        f"move them first.")
+    complaints = open_complaint_count(unit)
+    if complaints:
+        problems.append(f"该机构仍有 {complaints} 件未办结投诉，请先转办 / "
+                        f"This unit still holds {complaints} open complaint(s); transfer them "
+                        f"first.")
+    return problems
+
+
+def held_open_complaints(user: AbstractBaseUser) -> int:
+    from complaints.lifecycle import OPEN
+    from complaints.models import Complaint
+
+    return Complaint.objects.filter(handler_id=user.pk, state__in=OPEN).count()
+
+
+def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser) -> int:
+    """Return every open complaint `user` handles to its unit's unassigned queue (the handler
+    cleared, a `release_handler` event by `by`) and tell the unit's managers. All or nothing:
+    the caller's transaction, or one of its own."""
+    from complaints.audit import append_event
+    from complaints.lifecycle import OPEN
+    from complaints.models import Complaint
+    from notify.staff import tell_staff, unit_managers
+    from org.choices import StaffEvent
+
+    now = timezone.now()
+    handler = user.get_username()
+    released = 0
+    with transaction.atomic():
+        held = (Complaint.objects.select_for_update().select_related("unit")
+                .filter(handler_id=user.pk, state__in=OPEN).order_by("pk"))
+        for c in held:
+            c.handler, c.assigned_at = None, None
+            c.version += 1
+            append_event(c, "release_handler", actor_label=f"staff:{by.get_username()}",
+                         actor_id=by.pk, at=now,
+                         payload={"handler": handler, "reason": "handler_deactivated"})
+            c.save(update_fields=["handler", "assigned_at", "version", "last_event_seq",
+                                  "last_event_hash", "updated_at"])
+            tell_staff(unit=c.unit, event=StaffEvent.WORK_ORDER, key=f"{c.number}:{c.version}",
+                       user_ids=unit_managers(c.unit), complaint_id=c.pk,
+                       text=f"处理人 {handler} 已停用，投诉 {c.number} 已退回本机构待派 / "
+                            f"Handler {handler} was deactivated; complaint {c.number} is back "
+                            f"in the unit's queue: please assign it again.")
+            released += 1
+    return released
