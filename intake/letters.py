@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import timezone
 
@@ -221,7 +221,9 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
     """Send a letter from its template. By SMS or email it goes through the outbox and reaches
     the timeline once delivered, with the gateway's receipt; by post, call or hand delivery the
     member of staff gives the proof (post reference, call record, signed receipt) and it goes
-    on the timeline at once. Needs the right to contact the customer."""
+    on the timeline at once. Needs the right to contact the customer. Sending it again is a
+    resend (its event names the earlier letter), refused with a Conflict while the same letter
+    is still in the outbox, or by post with the same proof."""
     with transaction.atomic():
         c = access_complaint(principal, number, for_update=True)
         if not may_act(principal, c, "contact"):
@@ -249,7 +251,8 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
                                   [("channel", f"客户没有此方式的地址 / no {channel} address on "
                                                "file")])
             letter.address = address
-            letter.dedupe_key = f"letter:{c.number}:{kind}:{c.version}"
+            _refuse_while_in_outbox(c, kind, channel, address)
+            letter.dedupe_key = _outbox_key(c, kind)
             letter.save()
             enqueue(kind=kind, channel=Channel.SMS if channel == LetterChannel.SMS
                     else Channel.EMAIL, address=address, subject=subject, body=body,
@@ -259,6 +262,7 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
             raise ActionError("须填写发送凭证 / Proof of sending is required",
                               [("proof", "请填写邮寄单号、通话记录号或签收单 / post "
                                            "reference, call record or receipt")])
+        _refuse_same_proof(c, kind, channel, proof.strip()[:200])
         now = timezone.now()
         letter.proof, letter.sent_at, letter.recorded_at = proof.strip()[:200], now, now
         letter.save()
@@ -267,10 +271,62 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
     return letter
 
 
+def _local(at: dt.datetime) -> str:
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
+
+
+def _outbox_key(c: Complaint, kind: str) -> str:
+    """The outbox key of a letter sent now: one per complaint, kind and version, and for a
+    resend (the version is unchanged: delivery does not move it) a numbered one after it."""
+    base = f"letter:{c.number}:{kind}:{c.version}"
+    sent = Letter.objects.filter(Q(dedupe_key=base) | Q(dedupe_key__startswith=f"{base}:"),
+                                 complaint=c).count()
+    return base if not sent else f"{base}:resend{sent}"
+
+
+def _refuse_while_in_outbox(c: Complaint, kind: str, channel: str, address: str) -> None:
+    """A resend is for a letter the customer did not get; while the same letter to the same
+    address still waits in the outbox, a second one would only arrive twice."""
+    keys = Letter.objects.filter(complaint=c, kind=kind, channel=channel, address=address,
+                                 dedupe_key__isnull=False).values("dedupe_key")
+    waiting = Notification.objects.filter(
+        dedupe_key__in=Subquery(keys), status__in=[Status.PENDING, Status.SENDING],
+    ).order_by("-created_at").first()
+    if waiting is not None:
+        raise Conflict(
+            f"此函件已于 {_local(waiting.created_at)} 发出，正在投递，请待投递结果后再重发 / "
+            f"This letter was sent at {_local(waiting.created_at)} and the outbox is still "
+            "delivering it: resend it once it is delivered or has failed",
+            [("channel", f"已于 {_local(waiting.created_at)} 发出，正在投递 / already sent at "
+                         f"{_local(waiting.created_at)}; being delivered")],
+            code="letter_in_outbox")
+
+
+def _refuse_same_proof(c: Complaint, kind: str, channel: str, proof: str) -> None:
+    """A letter by post, call or hand is recorded once per proof: the same proof again is the
+    same letter (a form sent twice); a resend has a proof of its own."""
+    earlier = Letter.objects.filter(complaint=c, kind=kind, channel=channel, proof=proof) \
+        .order_by("-pk").first()
+    if earlier is not None:
+        raise Conflict(
+            f"此凭证的函件已于 {_local(earlier.created_at)} 记录 / A letter with this proof "
+            f"was already recorded at {_local(earlier.created_at)}",
+            [("proof", f"已于 {_local(earlier.created_at)} 记录；重发请填写新的凭证 / already "
+                       "recorded; a resend needs its own proof")],
+            code="letter_recorded")
+
+
 def _payload(letter: Letter) -> dict[str, Any]:
-    return {"letter_id": letter.pk, "kind": letter.kind, "channel": letter.channel,
-            "language": letter.language, "proof": letter.proof, "sent_at": letter.sent_at,
-            "sha256": letter.sha256, "template_version": letter.template_version}
+    payload = {"letter_id": letter.pk, "kind": letter.kind, "channel": letter.channel,
+               "language": letter.language, "proof": letter.proof, "sent_at": letter.sent_at,
+               "sha256": letter.sha256, "template_version": letter.template_version}
+    earlier = Letter.objects.filter(complaint_id=letter.complaint_id, kind=letter.kind,
+                                    pk__lt=letter.pk).order_by("-pk").values_list("pk",
+                                                                                  flat=True)
+    resend_of = earlier.first()
+    if resend_of is not None:
+        payload["resend_of"] = resend_of  # an earlier letter of the same kind
+    return payload
 
 
 def record_letter_proofs(limit: int = 500) -> int:

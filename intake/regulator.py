@@ -10,13 +10,15 @@ import hashlib
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -25,27 +27,46 @@ from complaints.choices import Source
 from complaints.errors import ActionError
 from complaints.models import Complaint
 from complaints.schemas import ComplaintIn
+from intake.actions import record_system_event
 from intake.models import RegulatorBatch
 from org.access import Principal
 from tousu.messages import validation_message
 
-# Column names as regulators' exports spell them, in English or Chinese.
+# Column names as regulators' exports (and banks' own sheets) spell them, in English or Chinese;
+# compared after _header_key (lower case, no spaces, ASCII brackets).
 COLUMNS = {
-    "reference": ("reference", "ref", "transfer_no", "转办编号", "工单编号", "编号"),
-    "regulator": ("regulator", "source", "来源", "转办机构", "监管机构"),
-    "received_at": ("received_at", "received", "date", "收到时间", "转办日期", "登记时间"),
-    "customer_name": ("customer_name", "name", "客户姓名", "投诉人", "姓名"),
-    "phone": ("phone", "mobile", "联系电话", "电话"),
-    "email": ("email", "邮箱", "电子邮箱"),
-    "id_number": ("id_number", "证件号码", "身份证号"),
+    "reference": ("reference", "ref", "transfer_no", "reference_no", "转办编号", "转办单号",
+                  "转办单编号", "工单编号", "工单号", "投诉编号", "投诉单号", "案件编号", "编号"),
+    "regulator": ("regulator", "source", "来源", "转办机构", "转办单位", "转办部门", "监管机构"),
+    "received_at": ("received_at", "received", "date", "transferred_at", "transfer_date",
+                    "收到时间", "收到日期", "转办日期", "转办时间", "登记时间", "登记日期"),
+    "customer_name": ("customer_name", "name", "customer", "客户姓名", "客户名称", "投诉人",
+                      "投诉人姓名", "消费者姓名", "姓名"),
+    "phone": ("phone", "mobile", "tel", "telephone", "phone_number", "mobile_phone", "cellphone",
+              "联系电话", "电话", "电话号码", "手机号码", "手机号", "手机", "移动电话", "联系方式",
+              "联系手机", "客户电话", "客户手机", "客户手机号", "客户联系电话", "投诉人电话",
+              "投诉人手机", "投诉人联系电话", "投诉人联系方式"),
+    "email": ("email", "e-mail", "mail", "email_address", "邮箱", "电子邮箱", "电子邮件", "邮件",
+              "邮箱地址", "电子邮件地址", "客户邮箱", "投诉人邮箱"),
+    "id_number": ("id_number", "id_no", "id_card", "证件号码", "证件号", "身份证号", "身份证号码",
+                  "身份证", "客户证件号码", "投诉人证件号码", "投诉人身份证号"),
     "language": ("language", "语言"),
-    "unit": ("unit", "org", "机构代码", "被投诉机构"),
-    "product": ("product", "产品", "业务"),
-    "content": ("content", "text", "投诉内容", "内容"),
-    "claim": ("claim", "诉求"),
-    "amount": ("amount", "涉及金额", "金额"),
+    "unit": ("unit", "org", "机构代码", "被投诉机构", "被投诉机构代码", "被投诉单位"),
+    "product": ("product", "产品", "业务", "产品类型", "业务类型", "业务种类", "投诉业务",
+                "产品或服务"),
+    "content": ("content", "text", "投诉内容", "内容", "投诉事项", "投诉描述", "问题描述",
+                "投诉详情", "事实与理由", "投诉事实与理由"),
+    "claim": ("claim", "诉求", "投诉诉求", "客户诉求", "投诉人诉求", "诉求内容", "投诉请求",
+              "请求事项"),
+    "amount": ("amount", "涉及金额", "金额", "争议金额", "涉诉金额", "投诉金额", "涉案金额",
+               "涉及金额(元)", "争议金额(元)", "金额(元)"),
 }
-ALIASES = {alias.lower(): column for column, names in COLUMNS.items() for alias in names}
+# An unknown column named like one of these carries the customer's contact or identity: dropping
+# it would lose the acknowledgement or the identity match, and guessing is unsafe (代理人电话 is
+# not the customer's), so the file is refused until the column is renamed.
+CUSTOMER_DATA_HINTS = ("手机", "电话", "邮箱", "邮件", "证件", "身份证", "phone", "mobile",
+                       "mail", "tel", "id_number", "idcard")
+ALIASES = {alias: column for column, names in COLUMNS.items() for alias in names}
 NFRA = ("nfra", "regulator_nfra", "12378", "金融监管总局", "国家金融监督管理总局", "银保监会",
         "cbirc")
 PBOC = ("pboc", "regulator_pboc", "12363", "人民银行", "中国人民银行")
@@ -75,45 +96,111 @@ class Report:
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
+    ignored: list[str] = field(default_factory=list)  # headers not understood
 
     @property
     def failed(self) -> int:
-        return len({e.row for e in self.errors})
+        return len({e.row for e in self.errors if e.row > 1})  # row 1: a header's warning
 
     def summary(self) -> str:
-        return (f"{self.rows} rows: {len(self.created)} registered, {self.duplicates} already "
+        text = (f"{self.rows} rows: {len(self.created)} registered, {self.duplicates} already "
                 f"imported, {self.failed} refused")
+        if self.ignored:
+            text += f"; columns not understood, not imported: {', '.join(self.ignored)}"
+        return text
 
 
 class FileError(Exception):
     pass
 
 
-def read_rows(name: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {column: value}) for every non-empty row of a .csv (UTF-8 with or without
-    BOM, else GB18030 as Excel in China writes it) or .xlsx file."""
-    if Path(name).suffix.lower() == ".xlsx":
-        values = _xlsx(data)
-    else:
+@dataclass
+class Parsed:
+    rows: list[tuple[int, dict[str, str]]]
+    ignored: list[str]  # headers (as the file spells them) that map to no column
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower().replace("（", "(").replace("）", ")").lstrip("*＊")
+
+
+def _decode(data: bytes) -> str:
+    """The text of a CSV: UTF-8 (with or without BOM), else GB18030 as Excel in China writes
+    it. Anything else (Big5, a damaged byte) raises FileError: decoding it anyway would
+    register garbage."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030", errors="replace")
-        values = csv.reader(io.StringIO(text, newline=""))
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise FileError(
+                f"文件编码无法识别（第 {line} 行）：既不是 UTF-8 也不是 GB18030，"
+                f"请另存为 UTF-8 CSV 后重新导入 / the file is neither UTF-8 nor GB18030 "
+                f"(line {line}): save it as UTF-8 CSV and import it again") from None
+    # GB18030 decodes almost any byte pairs, Big5 among them, mapping what GBK leaves unassigned
+    # to the private use area; no regulator's text uses it.
+    odd = next((i for i, ch in enumerate(text)
+                if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff"), None)
+    if odd is not None:
+        line = text[:odd].count("\n") + 1
+        raise FileError(
+            f"文件编码无法识别（第 {line} 行含无法识别的字符，可能是繁体 Big5 编码）："
+            f"请另存为 UTF-8 CSV 后重新导入 / the file's encoding is not UTF-8 or GB18030 "
+            f"(line {line} holds characters that do not decode, perhaps Big5): save it as "
+            "UTF-8 CSV and import it again")
+    return text
+
+
+def read_file(name: str, data: bytes) -> Parsed:
+    """Every non-empty row of a .csv or .xlsx transfer file as (row number, {column: value}),
+    and the headers not understood. FileError when a required column is missing, a column
+    not understood looks like the customer's contact or identity, or the CSV's encoding is
+    not UTF-8 or GB18030."""
+    if Path(name).suffix.lower() == ".xlsx":
+        values: Iterator[list[str]] = _xlsx(data)
+    else:
+        values = csv.reader(io.StringIO(_decode(data), newline=""))
     header: list[str] | None = None
+    ignored: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for number, row in enumerate(values, start=1):
         if header is None:
-            header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in row]
+            header = [ALIASES.get(_header_key(h), "") for h in row]
             missing = [c for c in ("reference", "regulator", "customer_name", "content")
                        if c not in header]
             if missing:
                 raise FileError(f"missing columns: {', '.join(missing)} (found: {', '.join(row)})")
+            ignored = [h.strip() for h, c in zip(row, header, strict=False)
+                       if not c and h.strip()]
+            personal = [h for h in ignored if any(k in _header_key(h) for k in CUSTOMER_DATA_HINTS)]
+            if personal:
+                names = "、".join(personal)
+                raise FileError(
+                    f"无法识别的列：{names}，疑似客户联系方式或证件信息，为免丢失未导入任何行；"
+                    "请将其改为 phone（手机号码）、email（电子邮箱）或 id_number（证件号码）"
+                    f"后重新导入 / columns not understood: {', '.join(personal)}; they look like "
+                    "the customer's contact or identity, so nothing was imported: rename them "
+                    "to phone, email or id_number and import again")
             continue
         cells = [c.replace("\x00", "").strip() for c in row]  # PostgreSQL cannot store NUL
-        if any(cells):
-            yield number, dict(zip(header, cells, strict=False))
+        if not any(cells):
+            continue
+        values_of: dict[str, str] = {}
+        for column, cell in zip(header, cells, strict=False):
+            # Two headers for one column (电话 and 手机号码): the first that has a value.
+            if column and not values_of.get(column):
+                values_of[column] = cell
+        rows.append((number, values_of))
     if header is None:
         raise FileError("the file is empty")
+    return Parsed(rows, ignored)
+
+
+def read_rows(name: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, {column: value}) for every non-empty row (see read_file)."""
+    yield from read_file(name, data).rows
 
 
 def _xlsx(data: bytes) -> Iterator[list[str]]:
@@ -140,18 +227,45 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+_DATE = re.compile(
+    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?:[T ]\s*)?(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})"
+    r"(?:\s*[:：分]\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?")
+
+
 def _received_at(value: str) -> dt.datetime | None:
-    if not value:
+    """The regulator's transfer date as Excel or a Chinese sheet writes it, padded or not:
+    2026-11-03, 2026/11/3, 2026.11.03, 2026年11月3日, each optionally with a time (9:00)."""
+    text = value.strip()
+    if not text:
         return None
-    text = value.replace("/", "-").replace("年", "-").replace("月", "-").replace("日", "").strip()
+    match = _DATE.fullmatch(text)
     try:
-        parsed = dt.datetime.fromisoformat(text)
+        if match:
+            parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+            parsed = dt.datetime(parts["y"], parts["m"], parts["d"], parts.get("H", 0),  # noqa: DTZ001
+                                 parts.get("M", 0), parts.get("S", 0))
+        else:
+            parsed = dt.datetime.fromisoformat(text)  # with a zone or fractions of a second
     except ValueError:
         raise ValueError("不是有效的日期（YYYY-MM-DD 或 YYYY-MM-DD HH:MM） / not a date "
                          "(YYYY-MM-DD or YYYY-MM-DD HH:MM)") from None
     if parsed.tzinfo is None:  # the regulator's local time
         parsed = timezone.make_aware(parsed)
     return parsed
+
+
+def check_transferred_at(at: dt.datetime | None, now: dt.datetime) -> None:
+    """A transfer date in the future or beyond the registration age limit is a typo."""
+    if at is None:
+        return
+    if at > now + dt.timedelta(minutes=5):
+        raise RowField("received_at",
+                       "转办日期不能晚于当前时间 / the transfer date is in the future")
+    max_age = settings.TOUSU_MAX_RECEIVED_AGE_DAYS
+    if at < now - dt.timedelta(days=max_age):
+        raise RowField("received_at", f"转办日期早于 {max_age} 天前，请核对日期 / the transfer "
+                                      f"date is more than {max_age} days ago: check the date")
 
 
 def _amount(value: str) -> str | None:
@@ -166,7 +280,9 @@ def _amount(value: str) -> str | None:
 
 
 def to_payload(row: dict[str, str]) -> dict[str, Any]:
-    """The create payload for one row; raises RowField for a value it cannot read."""
+    """The create payload for one row; raises RowField for a value it cannot read. Its
+    `received_at` is the regulator's transfer date as the file states it (import_file keeps it
+    on the record; the clock starts at the bank's receipt)."""
     regulator = REGULATORS.get(row.get("regulator", "").strip().lower())
     if regulator is None:
         raise RowField("regulator", "须为 nfra（12378）或 pboc（12363） / must be nfra (12378) or "
@@ -179,8 +295,11 @@ def to_payload(row: dict[str, str]) -> dict[str, Any]:
         amount = _amount(row.get("amount", ""))
     except ValueError as exc:
         raise RowField("amount", str(exc)) from None
-    customer = {"name": row.get("customer_name", ""), "phone": row.get("phone", ""),
-                "email": row.get("email", ""), "id_number": row.get("id_number", "")}
+    phone, email = row.get("phone", ""), row.get("email", "")
+    if "@" in phone and not email:  # a 联系方式 column holding an email address
+        phone, email = "", phone
+    customer = {"name": row.get("customer_name", ""), "phone": phone, "email": email,
+                "id_number": row.get("id_number", "")}
     if row.get("language"):
         customer["language"] = row["language"]
     return {
@@ -205,11 +324,19 @@ def _field(loc: tuple[int | str, ...]) -> str:
 
 def import_file(principal: Principal, name: str, data: bytes) -> Report:
     """Register every good row; report the others. The whole file is read first (a file that is
-    not a transfer file at all raises FileError and nothing is written)."""
-    rows = list(read_rows(name, data))
+    not a transfer file at all raises FileError and nothing is written). A complaint's clock
+    starts at this import, the bank's receipt of the transfer (PBOC Order 〔2020〕5 Art. 43,
+    NFRA Order No. 3 Art. 18); the regulator's transfer date goes on its timeline in a
+    `regulator_transfer` event."""
+    parsed = read_file(name, data)
+    rows = parsed.rows
     if len(rows) > MAX_ROWS:
         raise FileError(f"more than {MAX_ROWS} rows: split the file")
-    report = Report(rows=len(rows))
+    report = Report(rows=len(rows), ignored=parsed.ignored)
+    report.errors.extend(RowError(1, header, "未识别的列，其内容未导入 / column not understood; "
+                                             "its values were not imported")
+                         for header in parsed.ignored)
+    now = timezone.now()
     refs = {r.get("reference", "") for _, r in rows}
     # Only to skip known rows quickly: the unique constraints decide, not this read.
     known = set(Complaint.objects.filter(
@@ -225,7 +352,8 @@ def import_file(principal: Principal, name: str, data: bytes) -> Report:
             if (payload["source"], ref) in known:
                 report.duplicates += 1
                 continue
-            data_in = ComplaintIn.model_validate(payload)
+            check_transferred_at(payload["received_at"], now)
+            data_in = ComplaintIn.model_validate({**payload, "received_at": None})
         except RowField as exc:
             report.errors.append(RowError(number, exc.field, exc.message))
             continue
@@ -236,9 +364,17 @@ def import_file(principal: Principal, name: str, data: bytes) -> Report:
         fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
                                      .encode()).hexdigest()
         try:
-            registered = register_complaint(
-                principal, data_in, idempotency_key=f"regulator:{payload['source']}:{ref}",
-                request_hash=fingerprint)
+            with transaction.atomic():
+                registered = register_complaint(
+                    principal, data_in, idempotency_key=f"regulator:{payload['source']}:{ref}",
+                    request_hash=fingerprint)
+                if registered.created:
+                    record_system_event(
+                        registered.complaint.pk, "regulator_transfer",
+                        {"source": payload["source"], "reference": ref,
+                         "transferred_at": payload["received_at"], "file": name[:255]},
+                        actor_label=principal.label, actor_id=principal.user_id,
+                        bump_version=False)
         except ActionError as exc:
             if exc.code == "idempotency_mismatch" or exc.code == "duplicate_reference":
                 report.errors.append(RowError(

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from pydantic import ValidationError
 
-from complaints.errors import ActionError, NotFound
+from complaints.errors import ActionError, Conflict, NotFound
 from complaints.lifecycle import STAFF
 from complaints.schemas import ComplaintIn
 from complaints.selectors import access_complaint
@@ -86,6 +86,7 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_bound:  # an unbound form takes no errors: the page shows them beside `kind`
         for message in kind_errors:
             form.add_error("kind", message)
+    status = 200
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -93,6 +94,8 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
                                          version=d["version"], proof=d["proof"])
         except ActionError as exc:
             _add_errors(form, exc.errors or [("", exc.detail)])
+            if isinstance(exc, Conflict):  # sent already or changed meanwhile: the page says why
+                status = exc.status
         else:
             messages.success(request,
                              f"函件已记录 Letter recorded ({letter.get_channel_display()})")
@@ -100,4 +103,4 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "intake/send_letter.html",
                   {"form": form, "c": complaint, "preview": preview,
                    "kind_errors": form.errors.get("kind", kind_errors),
-                   "letters": complaint.letters.order_by("-created_at")[:50]})
+                   "letters": complaint.letters.order_by("-created_at")[:50]}, status=status)
