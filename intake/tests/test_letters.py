@@ -173,6 +173,8 @@ def test_the_letter_page_previews_and_records_a_letter(register: Any, cast: Any,
     client = cast.client("alice")
     page = client.get(f"/intake/complaints/{c.number}/letter/?kind=acknowledgement")
     assert page.status_code == 200 and c.number in page.content.decode()
+    # the preview masks the customer's name, as every page does (the letter is sent in full)
+    assert c.customer.name not in page.content.decode() and "张*" in page.content.decode()
     response = client.post(f"/intake/complaints/{c.number}/letter/", {
         "kind": "acknowledgement", "channel": "in_person", "proof": "客户签收单 No.88",
         "version": c.version})
