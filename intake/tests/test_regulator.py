@@ -124,7 +124,8 @@ def test_the_command_reports_bad_rows_and_exits_non_zero(cast: Any, tmp_path: Pa
         call_command("import_regulator", str(path), "--report", str(report))
     assert exit_info.value.code == 1
     assert Complaint.objects.count() == 3
-    assert report.read_text().splitlines()[1].startswith("5,reference")
+    assert report.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads it as UTF-8
+    assert report.read_text(encoding="utf-8-sig").splitlines()[1].startswith("5,reference")
     assert Complaint.objects.first().created_by == "intake:regulator"
 
 

@@ -45,8 +45,9 @@ class Command(BaseCommand):
         if len(report.errors) > 50:
             self.stderr.write(f"… {len(report.errors) - 50} more")
         if options["report"]:
+            # With a BOM: Excel on Chinese Windows reads a CSV without one as GBK.
             Path(options["report"]).write_text(regulator.error_report_csv(report),
-                                               encoding="utf-8")
+                                               encoding="utf-8-sig")
         self.stdout.write(report.summary())
         if report.errors:
             raise SystemExit(1)
