@@ -130,3 +130,18 @@ def register(cast: Cast) -> Callable[..., Any]:
         ).complaint
 
     return make
+
+
+def admin_client() -> Client:
+    """A superuser signed in through a confirmed TOTP device (the admin site requires one)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    boss = get_user_model().objects.create_superuser("boss", password="x")
+    client = Client()
+    client.force_login(boss)
+    session = client.session
+    session["otp_device_id"] = TOTPDevice.objects.create(user=boss, name="phone",
+                                                         confirmed=True).persistent_id
+    session.save()
+    return client

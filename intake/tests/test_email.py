@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from complaints.models import Attachment, Complaint, Event
+from conftest import admin_client
 from intake import mail
 from intake.choices import QuarantineStatus
 from intake.models import InboundMessage, QuarantinedMessage
@@ -136,8 +137,6 @@ def test_a_corrupt_message_lands_in_quarantine_whole(cast: Any, raw: bytes) -> N
 
 
 def test_staff_see_the_quarantine_in_the_admin_and_retry_it(cast: Any, monkeypatch: Any) -> None:
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     raw = m.gbk_quoted_printable(TEXT, "投诉")
     real = mail.receive
@@ -148,13 +147,7 @@ def test_staff_see_the_quarantine_in_the_admin_and_retry_it(cast: Any, monkeypat
     row = QuarantinedMessage.objects.get()
     assert "database was down" in row.error
 
-    admin = get_user_model().objects.create_superuser("boss", password="x")
-    client = cast.client("agent")
-    client.force_login(admin)
-    session = client.session
-    session["otp_device_id"] = TOTPDevice.objects.create(user=admin, name="p",
-                                                         confirmed=True).persistent_id
-    session.save()
+    client = admin_client()
     page = client.get("/admin/intake/quarantinedmessage/")
     assert page.status_code == 200 and "database was down" in page.content.decode()
     client.post("/admin/intake/quarantinedmessage/",

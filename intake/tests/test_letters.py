@@ -4,12 +4,10 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.errors import ActionError
 from complaints.tests.helpers import act, investigating
+from conftest import admin_client
 from intake import letters
 from intake.models import Letter, LetterTemplate
 from notify.models import Notification
@@ -23,17 +21,6 @@ NOTICE = {"decision": "partially_upheld", "verification": "调取了通话录音
 
 def responded(cast: Any, c: Any) -> Any:
     return act(cast, "alice", investigating(cast, c, "alice"), "respond", **NOTICE)
-
-
-def admin_client(cast: Any) -> Client:
-    admin = get_user_model().objects.create_superuser("boss", password="x")
-    client = cast.client("agent")
-    client.force_login(admin)
-    session = client.session
-    session["otp_device_id"] = TOTPDevice.objects.create(user=admin, name="p",
-                                                         confirmed=True).persistent_id
-    session.save()
-    return client
 
 
 def test_the_acknowledgement_comes_from_the_template_in_the_customers_language(
@@ -185,7 +172,7 @@ def test_the_letter_page_previews_and_records_a_letter(register: Any, cast: Any,
 def test_an_edited_template_is_used_next_and_its_version_kept(register: Any, cast: Any,
                                                               templates: None) -> None:
     row = LetterTemplate.objects.get(kind="acknowledgement", language="zh-Hans", pack="")
-    client = admin_client(cast)
+    client = admin_client()
     response = client.post(f"/admin/intake/lettertemplate/{row.pk}/change/", {
         "kind": "acknowledgement", "language": "zh-Hans", "pack": "",
         "subject": "回执 {{ number }}", "body": "{{ customer_name }}您好，编号{{ number }}，"

@@ -6,29 +6,17 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
 from complaints.audit import first_broken_link
+from conftest import admin_client
 from notify.models import Notification
 from org.keys import issue_key
 from org.models import OrgUnit, RoleGrant
 
 pytestmark = pytest.mark.django_db
-
-
-def _admin_client() -> Client:
-    boss = get_user_model().objects.create_superuser("boss", password="x")
-    client = Client()
-    client.force_login(boss)
-    session = client.session
-    session["otp_device_id"] = TOTPDevice.objects.create(user=boss, name="phone",
-                                                         confirmed=True).persistent_id
-    session.save()
-    return client
 
 
 def _unit_form(unit: OrgUnit, **changes: Any) -> dict[str, Any]:
@@ -58,7 +46,7 @@ def test_a_key_of_a_deactivated_unit_is_refused(cast: Any, register: Any) -> Non
 
 
 def test_a_unit_with_active_sub_units_is_not_deactivated(cast: Any) -> None:
-    page = _admin_client().post(f"/admin/org/orgunit/{cast.bj.pk}/change/",
+    page = admin_client().post(f"/admin/org/orgunit/{cast.bj.pk}/change/",
                                 _unit_form(cast.bj, active=None))
     assert page.status_code == 200
     assert "2 active unit(s) are still inside this unit" in page.content.decode()
@@ -73,7 +61,7 @@ def test_a_unit_holding_open_complaints_is_not_deactivated(cast: Any, register: 
     run_action(cast.principal("max"), closed.number, "decline",
                ACTION_SCHEMAS["decline"].model_validate({"version": 1, "reason": "not_a_complaint",
                                                    "detail": "咨询"}))
-    client = _admin_client()
+    client = admin_client()
     page = client.post(f"/admin/org/orgunit/{cast.bj01.pk}/change/",
                        _unit_form(cast.bj01, active=None))
     assert page.status_code == 200
@@ -116,7 +104,7 @@ def test_deactivating_a_handler_returns_their_open_work_to_the_queue(cast: Any,
     alice = cast.users["alice"]
     waiting = _held_by(cast, register, "alice", claim=False)
     working = _held_by(cast, register, "alice", claim=True)
-    client = _admin_client()
+    client = admin_client()
     page = client.post(f"/admin/auth/user/{alice.pk}/change/", _user_form(alice, False),
                        follow=True)
     assert page.status_code == 200
@@ -144,7 +132,7 @@ def test_deactivating_a_handler_returns_their_open_work_to_the_queue(cast: Any,
 
 def test_a_handler_with_no_open_work_is_deactivated_quietly(cast: Any) -> None:
     bob = cast.users["bob"]
-    page = _admin_client().post(f"/admin/auth/user/{bob.pk}/change/", _user_form(bob, False),
+    page = admin_client().post(f"/admin/auth/user/{bob.pk}/change/", _user_form(bob, False),
                                 follow=True)
     assert page.status_code == 200
     assert "went back" not in page.content.decode()

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from conftest import admin_client
 from org.importer import import_units, read_rows
 from org.models import OrgUnit
 
@@ -59,19 +60,9 @@ def test_the_command_reports_what_it_did(cast: Any, tmp_path: Path, capsys: Any)
 
 
 def test_the_admin_import_page_reports_bad_rows(cast: Any, settings: Any) -> None:
-    from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
 
-    admin = get_user_model().objects.create_superuser("boss", password="x")
-    client = Client()
-    client.force_login(admin)
-    session = client.session
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    client = admin_client()
     bad = SimpleUploadedFile("u.csv", b"code,name,kind,parent\nQQ,,planet,\n")
     page = client.post("/admin/org/orgunit/import/", {"file": bad})
     assert page.status_code == 200
