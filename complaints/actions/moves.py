@@ -264,8 +264,16 @@ def resume(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
         deadline = clocks.resume_decision(c.pk, ctx.now)
     except clocks.ClockError as exc:
         raise bad(exc.field, str(exc)) from None
+    # The pause notice promised to tell the customer when work resumes, and the new date.
+    due = clocks.local_due(deadline).date()
+    sent = notify_customer(
+        c, "resume_notice", key=str(c.version),
+        zh=f"您的投诉{c.number}已恢复处理，处理期限顺延至{due:%Y年%m月%d日}。",
+        en=f"We have resumed work on complaint {c.number}. We will give you our decision by "
+           f"{due:%d %B %Y}.",
+    )
     ctx.move(c)
-    return {"due_at": deadline.due_at, "comment": p.comment}
+    return {"due_at": deadline.due_at, "comment": p.comment, "notified_by": sent}
 
 
 def escalate(ctx: Ctx, c: Complaint, p: s.EscalateIn) -> dict[str, Any]:
