@@ -17,6 +17,7 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.db.models import Q, Subquery
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import timezone
 
+from clocks import packs
 from clocks.models import Deadline
 from complaints.choices import PauseReason
 from complaints.errors import ActionError, Conflict, Forbidden
@@ -67,6 +69,20 @@ def template_for(kind: str, language: str) -> LetterTemplate | None:
     return found
 
 
+# The currency of each rule pack's country. The Chinese templates of the cn packs say
+# "人民币{{ amount }}元" themselves; every other letter names the currency with the sum.
+CURRENCY = {"cn": "CNY", "cn-emergency": "CNY", "uk-fca": "GBP", "us-cfpb": "USD"}
+
+
+def _money(amount: Decimal | None, language: str) -> str:
+    if amount is None:
+        return ""
+    pack = packs.get().code
+    if language != "en" and pack.startswith("cn"):
+        return str(amount)
+    return f"{CURRENCY.get(pack, '')} {amount}".strip()
+
+
 def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> dict[str, Any]:
     """What a letter of this kind may say about the complaint, read from its records (an
     acknowledgement given its `due_at` reads nothing: it is on the registration hot path)."""
@@ -100,7 +116,7 @@ def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> d
             ctx.update(
                 decision=decision.split(" ", 1)[1 if english else 0],
                 remedy=remedy.split(" ", 1)[1 if english else 0] if r.remedy != "none" else "",
-                amount=r.amount or "", verification=r.verification, basis=r.basis,
+                amount=_money(r.amount, language), verification=r.verification, basis=r.basis,
                 reasons=r.reasons)
     if kind == LetterKind.REVIEW_DECISION:
         review = decided_review(c)

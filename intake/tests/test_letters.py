@@ -291,3 +291,18 @@ def test_no_extension_or_pause_notice_without_an_extension_or_pause(
         assert "外部鉴定" in letters.preview(c, kind)[1]
         c = act(cast, "alice", c, "resume")
         assert "外部鉴定" in letters.preview(c, kind)[1]  # a pause that has ended is still told
+
+
+def test_a_decision_notice_names_the_currency_with_the_sum(cast: Any, register: Any,
+                                                            templates: None) -> None:
+    from intake.letters import context_for
+
+    c = investigating(cast, register(customer={"name": "Jane Doe", "phone": "13700000005",
+                                               "language": "en"}), "alice")
+    act(cast, "alice", c, "propose_resolution", **NOTICE, remedy="refund", amount="87.00")
+    c.refresh_from_db()
+    assert context_for(c, "decision_notice")["amount"] == "CNY 87.00"
+    _subject, body, _template = letters.preview(c, "decision_notice")
+    assert "Refund (CNY 87.00)" in body
+    c.customer.language = "zh-Hans"
+    assert context_for(c, "decision_notice")["amount"] == "87.00"  # "人民币87.00元" in the template
