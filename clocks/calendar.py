@@ -81,6 +81,21 @@ def _year(calendar: str, year: int) -> tuple[frozenset[dt.date], frozenset[dt.da
     raise CalendarError(f"unknown calendar {calendar!r}")
 
 
+SCHEDULE_LEAD = dt.timedelta(days=60)  # how far ahead a missing official schedule is flagged
+
+
+def missing_schedule(calendar: str, today: dt.date) -> int | None:
+    """The first year, of this one and the one SCHEDULE_LEAD ahead, that the cn calendar has no
+    official schedule for (its deadlines would count weekends only): for a warning to staff."""
+    if calendar != "cn":
+        return None
+    known = set(_cn_extra()) | _cn_package_years()
+    for year in sorted({today.year, (today + SCHEDULE_LEAD).year}):
+        if year not in known:
+            return year
+    return None
+
+
 def is_rest_day(calendar: str, day: dt.date) -> bool:
     """A statutory rest day: a weekend day that is not an adjusted working day, or a holiday."""
     public, working = _year(calendar, day.year)

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
+from clocks import packs
 from clocks import selectors as clock_reads
 from clocks import service as clock_service
+from clocks.calendar import missing_schedule
 from clocks.choices import DeadlineKind, DeadlineStatus
 from clocks.models import Deadline
 from complaints import crypto
@@ -108,8 +110,9 @@ def home(request: HttpRequest) -> HttpResponse:
         sections.append({"key": key, "title": title, "count": queryset.count(),
                          "rows": _rows(for_listing(queryset, SUMMARY_CHARS)[:HOME_ROWS]),
                          "more": f"{SECTION_FILTERS[key]}&sort=received"})
-    return render(request, "workspace/home.html", {"sections": sections,
-                                                   "shown": HOME_ROWS})
+    return render(request, "workspace/home.html", {
+        "sections": sections, "shown": HOME_ROWS,
+        "missing_schedule": missing_schedule(packs.get().calendar, timezone.localdate())})
 
 
 NO_UNIT_PATH = "//"  # no unit's path (they are "/HO/BJ/"): an unknown unit code lists nothing

@@ -335,3 +335,20 @@ def test_the_major_board_shows_each_complaints_deadline_and_marks_a_breach(
     rows = {n: page.split(n, 1)[1].split("</tr>", 1)[0] for n in (ok.number, late.number)}
     assert "已超时" in rows[late.number] and "已超时" not in rows[ok.number]
     assert "处理决定" in rows[ok.number]  # the deadline's name and its due time
+
+
+def test_home_warns_when_next_years_official_holidays_are_missing(
+        cast: Any, monkeypatch: Any) -> None:
+    import datetime as dt
+
+    from clocks.calendar import missing_schedule
+    from workspace import views
+
+    assert missing_schedule("cn", dt.date(2099, 11, 15)) == 2099
+    assert missing_schedule("cn", dt.date(2025, 6, 1)) is None  # the package has 2025
+    assert missing_schedule("uk-eaw", dt.date(2099, 11, 15)) is None  # computed, never missing
+    monkeypatch.setattr(views, "missing_schedule", lambda calendar, today: 2099)
+    page = cast.client("mia").get("/home/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'id="calendar-warning"' in page and "2099" in page
+    monkeypatch.setattr(views, "missing_schedule", lambda calendar, today: None)
+    assert 'id="calendar-warning"' not in cast.client("mia").get("/home/").content.decode()
