@@ -1,13 +1,13 @@
 from django.urls import path
 
-from workspace import views
+from workspace import boards, lists, views
 
 app_name = "workspace"
 urlpatterns = [
-    path("", views.complaint_list, name="complaint_list"),
-    path("home/", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("", lists.complaint_list, name="complaint_list"),
+    path("home/", boards.home, name="home"),
+    path("dashboard/", boards.dashboard, name="dashboard"),
+    path("bulk-assign/", lists.bulk_assign, name="bulk_assign"),
     path("complaints/<str:number>/", views.complaint_detail, name="complaint_detail"),
     path("complaints/<str:number>/actions/<str:action>/", views.complaint_action,
          name="complaint_action"),
@@ -15,5 +15,5 @@ urlpatterns = [
     path("complaints/<str:number>/similar/", views.similar, name="similar"),
     path("complaints/<str:number>/reveal/", views.reveal, name="reveal"),
     path("complaints/<str:number>/evidence/<int:pk>/", views.evidence, name="evidence"),
-    path("major/", views.major_board, name="major_board"),
+    path("major/", boards.major_board, name="major_board"),
 ]

@@ -11,35 +11,26 @@ from complaints import choices as ch
 from complaints.audit import REDACTED
 from notify.models import Channel as NotifyChannel
 from triage.pii import mask_payload, mask_text
+from workspace.forms import FIELD_LABELS
 from workspace.forms import bilingual as _bilingual
 
 register = template.Library()
-# Labels of the payload keys most events carry; any other key is shown as it is named.
+# Labels of the payload keys events carry: the action forms' field labels, and the keys only
+# events have (or that read better there); any other key is shown as it is named.
 KEY_LABELS = {
+    **FIELD_LABELS,
     "channel": gettext_lazy("Channel"), "source": gettext_lazy("Source"),
-    "unit": gettext_lazy("Unit"), "severity": gettext_lazy("Severity"),
+    "unit": gettext_lazy("Unit"), "handler": gettext_lazy("Handler"),
     "tags": gettext_lazy("Tags"), "decision_due": gettext_lazy("Decision due"),
-    "handler": gettext_lazy("Handler"), "reason": gettext_lazy("Reason"),
-    "comment": gettext_lazy("Comment"), "summary": gettext_lazy("Summary"),
-    "kind": gettext_lazy("Kind"), "purpose": gettext_lazy("Purpose"),
-    "decision": gettext_lazy("Decision"), "remedy": gettext_lazy("Remedy"),
-    "amount": gettext_lazy("Amount"), "proof": gettext_lazy("Proof"),
-    "outcome": gettext_lazy("Outcome"), "reasons": gettext_lazy("Reasons"),
-    "note": gettext_lazy("Note"), "text": gettext_lazy("Text"), "due_at": gettext_lazy("Due"),
-    "fields": gettext_lazy("Fields"), "code": gettext_lazy("Code"),
+    "purpose": gettext_lazy("Purpose"), "proof": gettext_lazy("Proof"),
+    "due_at": gettext_lazy("Due"), "fields": gettext_lazy("Fields"), "code": gettext_lazy("Code"),
     "customer_updated": gettext_lazy("Customer details updated"),
     "acknowledged_by": gettext_lazy("Acknowledged by"), "notified_by": gettext_lazy("Notified by"),
-    "sent_via": gettext_lazy("Sent via"), "picked": gettext_lazy("Handler picked automatically"),
-    "needs_approval": gettext_lazy("Needs approval"), "satisfied": gettext_lazy("Satisfied"),
-    "score": gettext_lazy("Score"), "visited_at": gettext_lazy("Visited at"),
-    "proposed_at": gettext_lazy("Proposed time"), "place": gettext_lazy("Place"),
-    "visit_id": gettext_lazy("Visit number"), "resolution_id": gettext_lazy("Resolution number"),
+    "picked": gettext_lazy("Handler picked automatically"),
+    "needs_approval": gettext_lazy("Needs approval"),
+    "resolution_id": gettext_lazy("Resolution number"),
     "referral_id": gettext_lazy("Referral number"), "from_unit": gettext_lazy("From unit"),
-    "verification": gettext_lazy("How it was verified"), "basis": gettext_lazy("Basis"),
-    "validity": gettext_lazy("Validity"), "root_cause": gettext_lazy("Root cause"),
-    "outbound": gettext_lazy("Outbound"), "total_days": gettext_lazy("Total days allowed"),
-    "proposed_by": gettext_lazy("Proposed by"), "reference": gettext_lazy("Reference"),
-    "into": gettext_lazy("Merged into"), "obligation": gettext_lazy("Deadline"),
+    "proposed_by": gettext_lazy("Proposed by"), "into": gettext_lazy("Merged into"),
 }
 # Payload keys that hold a stored code of a choice list: shown by the choice's label.
 CHOICES_OF = {"channel": ch.Channel, "source": ch.Source, "severity": ch.Severity,

@@ -342,13 +342,13 @@ def test_home_warns_when_next_years_official_holidays_are_missing(
     import datetime as dt
 
     from clocks.calendar import missing_schedule
-    from workspace import views
+    from workspace import boards
 
     assert missing_schedule("cn", dt.date(2099, 11, 15)) == 2099
     assert missing_schedule("cn", dt.date(2025, 6, 1)) is None  # the package has 2025
     assert missing_schedule("uk-eaw", dt.date(2099, 11, 15)) is None  # computed, never missing
-    monkeypatch.setattr(views, "missing_schedule", lambda calendar, today: 2099)
+    monkeypatch.setattr(boards, "missing_schedule", lambda calendar, today: 2099)
     page = cast.client("mia").get("/home/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'id="calendar-warning"' in page and "2099" in page
-    monkeypatch.setattr(views, "missing_schedule", lambda calendar, today: None)
+    monkeypatch.setattr(boards, "missing_schedule", lambda calendar, today: None)
     assert 'id="calendar-warning"' not in cast.client("mia").get("/home/").content.decode()
