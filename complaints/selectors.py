@@ -1,6 +1,7 @@
 """Permission-checked reads. Views and the API get complaints only through these functions."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from clocks import selectors as clock_reads
 from clocks import service as clocks
+from clocks.choices import DeadlineKind, DeadlineStatus
 from clocks.models import Deadline
 from complaints.choices import State
 from complaints.errors import NotFound
@@ -82,10 +84,13 @@ def may_approve(principal: Principal, complaint: Complaint) -> bool:
         r.approval_level != "above" or on_higher_unit(principal, complaint))
 
 
-def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
-    """The actions the principal may take now (a major complaint under investigation is not
-    answered directly: `respond` would be refused; nor is a review asked for twice or after
-    its window)."""
+def allowed_actions(principal: Principal, complaint: Complaint,
+                    deadlines: list[Deadline] | None = None) -> list[str]:
+    """The actions the principal may take now, less those the action would refuse: a major
+    complaint under investigation answered directly, a review asked for twice or after its
+    window, an approval by whom may not give it, a review decided from the complaint's own
+    unit, resuming a clock that is not paused, pausing or extending when no duty clock runs.
+    `deadlines` are the complaint's, when the caller has them already."""
     direct_answer_refused = (complaint.state != State.AWAITING_APPROVAL
                              and always_needs_approval(complaint.severity))
     found = [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)
@@ -95,7 +100,24 @@ def allowed_actions(principal: Principal, complaint: Complaint) -> list[str]:
     if (complaint.state == State.AWAITING_APPROVAL and {"approve", "respond"} & set(found)
             and not may_approve(principal, complaint)):
         found = [a for a in found if a not in ("approve", "respond")]
+    if "decide_review" in found and not on_higher_unit(principal, complaint):
+        found.remove("decide_review")
+    if {"pause", "extend", "resume"} & set(found):
+        found = _clock_actions(found, complaint.deadlines.all() if deadlines is None
+                               else deadlines)
     return found
+
+
+def _clock_actions(found: list[str], deadlines: Iterable[Deadline]) -> list[str]:
+    statuses = {d.status for d in deadlines if d.kind == DeadlineKind.DUTY}
+    refused = set()
+    if DeadlineStatus.PAUSED not in statuses:
+        refused.add("resume")
+    if DeadlineStatus.OPEN not in statuses:
+        refused.add("pause")
+    if not statuses & {DeadlineStatus.OPEN, DeadlineStatus.PAUSED}:
+        refused.add("extend")
+    return [a for a in found if a not in refused]
 
 
 def overdue_filter(now: dt.datetime) -> Q:

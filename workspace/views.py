@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from clocks import service as clock_service
-from clocks.choices import DeadlineKind, DeadlineStatus
 from complaints import crypto
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import run_action
@@ -23,7 +22,7 @@ from complaints.choices import State
 from complaints.errors import ActionError, Conflict, Forbidden, NotFound
 from complaints.lifecycle import OPEN, STAFF
 from complaints.models import Complaint
-from complaints.selectors import access_complaint, allowed_actions, may_act, on_higher_unit
+from complaints.selectors import access_complaint, allowed_actions, may_act
 from org.access import Principal
 from triage.actions import decide_suggestion
 from triage.codes import DIMENSIONS
@@ -37,23 +36,6 @@ from workspace.pickers import suggestions
 from workspace.shared import principal_of
 
 
-def _offered(principal: Principal, complaint: Complaint) -> list[str]:
-    """The allowed actions less those the action would refuse now: resuming a clock that is
-    not paused, pausing or extending when no duty clock is running, deciding a review from the
-    complaint's own unit."""
-    found = allowed_actions(principal, complaint)
-    statuses = {d.status for d in complaint.deadlines.all() if d.kind == DeadlineKind.DUTY}
-    if "resume" in found and DeadlineStatus.PAUSED not in statuses:
-        found.remove("resume")
-    if "pause" in found and DeadlineStatus.OPEN not in statuses:
-        found.remove("pause")
-    if "extend" in found and not statuses & {DeadlineStatus.OPEN, DeadlineStatus.PAUSED}:
-        found.remove("extend")
-    if "decide_review" in found and not on_higher_unit(principal, complaint):
-        found.remove("decide_review")
-    return found
-
-
 def _masked(customer: Any) -> dict[str, str]:
     return {"name": mask_name(customer.name), "phone": mask_phone(customer.phone),
             "email": mask_email(customer.email),
@@ -64,12 +46,13 @@ def _detail_context(principal: Principal, complaint: Complaint,
                     bound: ActionForm | None = None) -> dict[str, Any]:
     now = timezone.now()
     customer = complaint.customer
+    clocks = list(complaint.deadlines.all())
     forms = [(bound if bound is not None and bound.action == a
               else action_form(a, complaint.version)).offer(suggestions(principal, complaint, a))
-             for a in _offered(principal, complaint)]
+             for a in allowed_actions(principal, complaint, clocks)]
     deadlines = [{"d": d, "overdue": d.overdue(now),
                   "due": f"{clock_service.local_due(d):%Y-%m-%d %H:%M %Z}"}
-                 for d in complaint.deadlines.all()]
+                 for d in clocks]
     return {
         "c": complaint, "forms": forms, "deadlines": deadlines,
         # Identifiers in the customer's words are masked like the customer card; the audited

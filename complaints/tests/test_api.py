@@ -439,3 +439,25 @@ def test_a_reversed_date_range_is_refused(cast: Any) -> None:
         "received_from": "2026-12-01T00:00:00+08:00", "received_to": "2026-01-01T00:00:00+08:00"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "received_to"
+
+
+def test_clock_actions_are_listed_only_while_the_action_would_be_accepted(
+        cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ACTION_SCHEMAS
+    from complaints.actions import run_action
+
+    c = register()
+    c = run_action(cast.principal("mia"), c.number, "accept",
+                   ACTION_SCHEMAS["accept"].model_validate({"version": c.version}))
+    client = cast.client("mia")
+
+    def listed() -> set[str]:
+        return set(client.get(f"/api/v1/complaints/{c.number}").json()["allowed_actions"])
+
+    assert {"pause", "extend"} <= listed() and "resume" not in listed()
+    c = run_action(cast.principal("mia"), c.number, "pause", ACTION_SCHEMAS["pause"]
+                   .model_validate({"version": c.version, "reason": "mediation",
+                                    "detail": "双方调解中"}))
+    assert {"resume", "extend"} <= listed() and "pause" not in listed()
+    c.deadlines.update(status="breached", paused_since=None)
+    assert not {"pause", "extend", "resume"} & listed()
