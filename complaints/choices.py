@@ -126,3 +126,11 @@ class PauseReason(models.TextChoices):
     APPRAISAL = "appraisal", "外部鉴定/检测/评估 External appraisal or testing"
     MEDIATION = "mediation", "调解 Mediation"
     CORRECTION = "correction", "等待补正 Awaiting the customer's correction"
+
+
+# What the customer is told in English the time is paused for ("… is paused while …").
+PAUSE_WHILE_EN = {
+    PauseReason.APPRAISAL: "an external appraisal or test is carried out",
+    PauseReason.MEDIATION: "the complaint is in mediation",
+    PauseReason.CORRECTION: "we wait for the correction or the material we asked you for",
+}

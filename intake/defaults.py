@@ -10,6 +10,11 @@ REMEDIES_EN = (
     "receiving it. You may also apply for mediation to a lawfully established mediation body, "
     "go to arbitration under an arbitration agreement, or bring a claim in the people's court."
 )
+PAUSE_EN = (
+    "Dear {{ customer_name }}, the time limit for complaint {{ number }} is paused while "
+    "{{ pause_reason }}; this time does not count against the limit. We will tell you as soon "
+    "as we resume."
+)
 # DISP 1.6.2R and DISP 1 Annex 3R (the firm does not consent to time limits being waived).
 FOS_EN = (
     "If you are not satisfied with this final response, you have the right to refer your "
@@ -54,9 +59,7 @@ TEMPLATES = [
      "{{ customer_name }}：您的投诉{{ number }}因{{ pause_reason }}，相关期间不计入处理期限。"
      "该情形消除后我们将恢复处理并及时告知您进展。"),
     ("pause_notice", "en", "", "Complaint {{ number }}: time limit paused",
-     "Dear {{ customer_name }}, the time limit for complaint {{ number }} is paused while "
-     "{{ pause_reason }} takes place; this time does not count against the limit. We will tell "
-     "you as soon as we resume."),
+     PAUSE_EN),
     ("decision_notice", "zh-Hans", "", "投诉处理决定告知书 {{ number }}",
      "{{ customer_name }}：\n关于您于{{ received_date }}提出的投诉（编号{{ number }}），"
      "我行处理决定如下：{{ decision }}。\n"

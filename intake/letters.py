@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from clocks import packs
 from clocks.models import Deadline
-from complaints.choices import PauseReason
+from complaints.choices import PAUSE_WHILE_EN, PauseReason
 from complaints.errors import ActionError, Conflict, Forbidden
 from complaints.models import Complaint, Resolution, ReviewRequest
 from complaints.selectors import access_complaint, may_act
@@ -106,8 +106,8 @@ def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> d
     if kind == LetterKind.PAUSE_NOTICE and due is not None and due.paused_intervals:
         reason = str(due.paused_intervals[-1].get("reason", ""))
         label = dict(PauseReason.choices).get(reason, reason)
-        ctx["pause_reason"] = label.split(" ", 1)[0] if language != "en" else \
-            (label.split(" ", 1)[1] if " " in label else label)
+        clause = {str(k): v for k, v in PAUSE_WHILE_EN.items()}.get(reason, label)
+        ctx["pause_reason"] = clause if language == "en" else label.split(" ", 1)[0]
     if kind == LetterKind.DECISION_NOTICE:
         r = decided_resolution(c)
         if r is not None:

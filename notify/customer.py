@@ -8,6 +8,13 @@ from notify.models import Channel
 from notify.outbox import enqueue
 
 SIGNATURE = {"zh-Hans": "【Tousu银行】", "en": "Tousu Bank: "}
+# The Chinese subject of an e-mailed notice (the letter template's subject where one exists).
+SUBJECTS_ZH = {
+    "acknowledgement": "投诉受理回执", "decline_notice": "投诉不予受理告知",
+    "extension_notice": "投诉处理期限延长告知", "pause_notice": "投诉处理期限中止告知",
+    "resume_notice": "投诉恢复处理告知", "decision_notice": "投诉处理决定告知",
+    "review_decision": "投诉复核决定告知", "portal_code": "投诉查询验证码",
+}
 # Set by the intake app: (complaint, kind, channel, address, dedupe_key, subject, body, due_at)
 # -> the subject and body to send, from the editable letter template, keeping the letter as
 # sent. `due_at`, when the caller knows it, saves the letter a read of the deadlines.
@@ -30,7 +37,8 @@ def notify_customer(complaint: Complaint, kind: str, *, zh: str, en: str, key: s
     customer = complaint.customer
     english = customer.language == "en"
     body = (SIGNATURE["en"] + en) if english else (SIGNATURE["zh-Hans"] + zh)
-    subject = f"{complaint.number}: {en.split('.')[0]}" if english else f"{complaint.number} {kind}"
+    subject = (f"{complaint.number}: {en.split('.')[0]}" if english
+               else f"{SUBJECTS_ZH.get(kind, '投诉通知')} {complaint.number}")
     channel = contact_channel(customer)
     if not channel:
         return ""

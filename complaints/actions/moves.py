@@ -26,7 +26,14 @@ from complaints.actions.resolutions import (
     start_follow_up,
 )
 from complaints.actions.run import Ctx
-from complaints.choices import SEVERITY_RANK, DeclineReason, PauseReason, Severity, State
+from complaints.choices import (
+    PAUSE_WHILE_EN,
+    SEVERITY_RANK,
+    DeclineReason,
+    PauseReason,
+    Severity,
+    State,
+)
 from complaints.errors import Forbidden
 from complaints.lifecycle import END, MANAGERS
 from complaints.models import (
@@ -250,11 +257,12 @@ def pause(ctx: Ctx, c: Complaint, p: s.PauseIn) -> dict[str, Any]:
     except clocks.ClockError as exc:
         raise bad(exc.field, str(exc)) from None
     ctx.move(c)
-    label = PauseReason(p.reason).label.split(" ", 1)
+    reason = PauseReason(p.reason)
     sent = notify_customer(
         c, "pause_notice", key=str(c.version),
-        zh=f"您的投诉{c.number}因{label[0]}，相关期间不计入处理期限，该情形消除后将恢复处理。",
-        en=f"The time limit for complaint {c.number} is paused while {label[-1]} takes place.",
+        zh=f"您的投诉{c.number}因{reason.label.split(' ', 1)[0]}，相关期间不计入处理期限，"
+           "该情形消除后将恢复处理。",
+        en=f"The time limit for complaint {c.number} is paused while {PAUSE_WHILE_EN[reason]}.",
     )
     return {"reason": p.reason, "detail": p.detail, "notified_by": sent}
 

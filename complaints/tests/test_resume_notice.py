@@ -20,3 +20,21 @@ def test_resuming_the_clock_tells_the_customer_the_new_date(cast: Any, register:
     due = clocks.local_due(c.deadlines.get(obligation="decision")).date()
     assert f"{due:%Y年%m月%d日}" in notice.body and "恢复处理" in notice.body
     assert c.events.get(type="resume").payload["notified_by"] == "sms"
+
+
+def test_an_emailed_notice_has_a_chinese_subject_not_its_code(cast: Any, register: Any) -> None:
+    c = investigating(cast, register(customer={"name": "王五", "email": "wang@example.com"}))
+    c = act(cast, "alice", c, "pause", reason="mediation", detail="双方调解中")
+    act(cast, "alice", c, "resume")
+    notice = Notification.objects.get(complaint=c, kind="resume_notice")
+    assert notice.channel == "email"
+    assert notice.subject == f"投诉恢复处理告知 {c.number}"
+
+
+def test_the_english_pause_notice_reads_as_a_sentence(cast: Any, register: Any) -> None:
+    c = investigating(cast, register(customer={"name": "Jane Doe", "phone": "13812345678",
+                                               "language": "en"}))
+    act(cast, "alice", c, "pause", reason="correction", detail="missing statement")
+    body = Notification.objects.get(complaint=c, kind="pause_notice").body
+    assert "is paused while we wait for the correction or the material we asked you for" in body
+    assert "takes place" not in body

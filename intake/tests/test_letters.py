@@ -306,3 +306,37 @@ def test_a_decision_notice_names_the_currency_with_the_sum(cast: Any, register: 
     assert "Refund (CNY 87.00)" in body
     c.customer.language = "zh-Hans"
     assert context_for(c, "decision_notice")["amount"] == "87.00"  # "人民币87.00元" in the template
+
+
+@pytest.mark.parametrize("reason, clause", [
+    ("mediation", "is paused while the complaint is in mediation;"),
+    ("appraisal", "is paused while an external appraisal or test is carried out;"),
+    ("correction", "is paused while we wait for the correction or the material we asked you for;"),
+])
+def test_the_english_pause_letter_reads_as_a_sentence(
+        register: Any, cast: Any, templates: None, reason: str, clause: str) -> None:
+    c = register(customer={"name": "Jane Doe", "email": "jane@example.com", "language": "en"})
+    act(cast, "alice", act(cast, "alice", c, "accept"), "pause", reason=reason, detail="awaiting")
+    body = Letter.objects.get(complaint=c, kind="pause_notice").body
+    assert clause in body and "takes place" not in body
+
+
+def test_the_old_english_pause_wording_is_replaced_unless_the_bank_edited_it(
+        templates: None) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from intake.defaults import PAUSE_EN
+
+    migration = importlib.import_module("intake.migrations.0003_pause_notice_wording")
+    row = LetterTemplate.objects.get(kind="pause_notice", language="en", pack="")
+    row.body = migration.OLD
+    row.save()
+    edited = LetterTemplate.objects.create(kind="pause_notice", language="en", pack="uk-fca",
+                                           subject="s", body="Our own words {{ number }}")
+    migration.reword(apps, None)
+    row.refresh_from_db()
+    edited.refresh_from_db()
+    assert row.body == PAUSE_EN and row.version == 2
+    assert edited.body == "Our own words {{ number }}" and edited.version == 1
