@@ -5,6 +5,7 @@ of inbound messages and letters sent."""
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from intake import letters, regulator
+from intake import letters, regulator, regulator_batches
 from intake.actions import channel_principal, release
 from intake.choices import QuarantineStatus
 from intake.models import (
@@ -85,9 +86,19 @@ class RegulatorImportForm(forms.Form):
 
 @admin.register(RegulatorBatch)
 class RegulatorBatchAdmin(ReadOnly):
-    list_display = ["imported_at", "file_name", "rows", "created", "duplicates", "failed",
-                    "imported_by"]
+    list_display = ["imported_at", "file_name", "status", "progress", "rows", "created",
+                    "duplicates", "failed", "imported_by"]
+    exclude = ["upload", "claimed_until"]
     change_list_template = "admin/intake/regulatorbatch/change_list.html"
+
+    @admin.display(description="进度 Progress")
+    def progress(self, batch: RegulatorBatch) -> str:
+        return f"{batch.processed}/{batch.rows} ({batch.processed * 100 // max(batch.rows, 1)}%)"
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        running = RegulatorBatch.objects.filter(status=RegulatorBatch.Status.RUNNING).exists()
+        return super().changelist_view(request, {**(extra_context or {}), "running": running})
 
     def get_urls(self) -> list[URLPattern]:
         extra = [path("import/", self.admin_site.admin_view(self.import_view),
@@ -103,15 +114,22 @@ class RegulatorBatchAdmin(ReadOnly):
             staff = staff_principal(request.user)
             principal = staff if staff and staff.grants else channel_principal("regulator")
             try:
-                report = regulator.import_file(principal, upload.name, upload.read())
+                result = regulator_batches.submit(principal, upload.name, upload.read())
             except regulator.FileError as exc:
                 form.add_error("file", str(exc))
             else:
+                if isinstance(result, RegulatorBatch):
+                    messages.info(request, f"{result.rows} 行正在后台导入，进度见下表 / "
+                                           f"{result.rows} rows are being imported in the "
+                                           "background: see their progress below")
+                    return redirect("admin:intake_regulatorbatch_changelist")
+                report = result
                 messages.info(request, report.summary())
                 if not report.errors:
                     return redirect("admin:intake_regulatorbatch_changelist")
         context = {**self.admin_site.each_context(request), "form": form, "report": report,
-                   "title": "导入监管转办 Import regulator transfers", "opts": self.model._meta}
+                   "title": "导入监管转办 Import regulator transfers", "opts": self.model._meta,
+                   "sync_rows": settings.TOUSU_REGULATOR_SYNC_ROWS}
         return TemplateResponse(request, "admin/intake/regulatorbatch/import.html", context)
 
 

@@ -1,7 +1,9 @@
 """Intake endpoints of API v1: the SMS gateway's webhook, regulator transfer files, letters."""
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Router, Schema
@@ -11,12 +13,12 @@ from pydantic import Field
 
 from complaints.actions.common import megabytes
 from complaints.api import ERRORS
-from complaints.errors import ActionError, Forbidden
+from complaints.errors import ActionError, Forbidden, NotFound
 from complaints.lifecycle import STAFF
 from complaints.selectors import access_complaint
-from intake import letters, regulator, sms
+from intake import letters, regulator, regulator_batches, sms
 from intake.choices import LetterChannel, LetterKind
-from intake.models import Letter
+from intake.models import Letter, RegulatorBatch
 from org.access import INTEGRATION, Principal
 
 router = Router(tags=["intake"])
@@ -63,12 +65,34 @@ def _may_register(principal: Principal) -> None:
                         [("file", "无登记投诉的权限 / no registering role")], code="forbidden")
 
 
-@router.post("/intake/regulator", response={200: ImportOut, **ERRORS},
+class BatchOut(Schema):
+    batch: int
+    status: str  # running, done or failed
+    file_name: str
+    rows: int
+    processed: int
+    created: int
+    duplicates: int
+    failed: int
+    errors: list[RowErrorOut]
+    finished_at: dt.datetime | None
+
+
+def _batch_out(b: RegulatorBatch) -> BatchOut:
+    return BatchOut(batch=b.pk, status=b.status, file_name=b.file_name, rows=b.rows,
+                    processed=b.processed, created=b.created, duplicates=b.duplicates,
+                    failed=b.failed, errors=[RowErrorOut(**e) for e in b.errors],
+                    finished_at=b.finished_at)
+
+
+@router.post("/intake/regulator", response={200: ImportOut, 202: BatchOut, **ERRORS},
              summary="Import a regulator transfer file (CSV or XLSX)")
-def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> ImportOut:
+def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """Registers every good row as a regulator-sourced complaint; the others come back in
     `errors` by row and field. Rows whose regulator reference was imported before count as
-    `duplicates` and create nothing."""
+    `duplicates` and create nothing. A file of more rows than the installation imports at once
+    (TOUSU_REGULATOR_SYNC_ROWS, 300) is imported in the background: 202 with the batch, whose
+    progress and row report `GET /intake/regulator/{batch}` gives."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
     _may_register(principal)
     if file.size is not None and file.size > MAX_FILE:
@@ -76,13 +100,30 @@ def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> ImportOu
             "file", f"文件最大 {megabytes(MAX_FILE)} / at most {megabytes(MAX_FILE)}")],
             code="too_large")
     try:
-        report = regulator.import_file(principal, file.name or "upload.csv", file.read())
+        result = regulator_batches.submit(principal, file.name or "upload.csv", file.read())
     except regulator.FileError as exc:
         raise ActionError("不是有效的转办文件 / Not a transfer file",
                           [("file", f"不是有效的转办文件 / {exc}")]) from None
-    return ImportOut(batch=report.batch_id, rows=report.rows, created=report.created,
-                     duplicates=report.duplicates, failed=report.failed,
-                     errors=[RowErrorOut(**e.as_dict()) for e in report.errors])
+    if isinstance(result, RegulatorBatch):
+        return Status(202, _batch_out(result))
+    return ImportOut(batch=result.batch_id, rows=result.rows, created=result.created,
+                     duplicates=result.duplicates, failed=result.failed,
+                     errors=[RowErrorOut(**e.as_dict()) for e in result.errors])
+
+
+@router.get("/intake/regulator/{batch}", response={200: BatchOut, **ERRORS},
+            summary="A regulator file's import: progress and row report")
+def regulator_batch(request: HttpRequest, batch: int) -> BatchOut:
+    """Only to whom sent the file (the same staff member or key)."""
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    _may_register(principal)
+    mine = (Q(user_id=principal.user_id) if principal.user_id is not None
+            else Q(api_key_id=principal.api_key_id) if principal.api_key_id is not None
+            else Q(pk__in=[]))
+    found = RegulatorBatch.objects.filter(mine, pk=batch).first()
+    if found is None:
+        raise NotFound("No such import", [("batch", "未找到 / not found")], code="not_found")
+    return _batch_out(found)
 
 
 class LetterIn(Schema):

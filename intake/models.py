@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from intake import choices as ch
@@ -78,8 +79,24 @@ class WebhookNonce(models.Model):
 
 class RegulatorBatch(models.Model):
     """One import of a regulator's transfer file, with its row-level report. Importing the same
-    file again is recorded too, and creates nothing new."""
+    file again is recorded too, and creates nothing new. A large file is imported in the
+    background (intake/regulator_batches.py): `processed` rows of `rows` so far, from `upload`
+    (deleted when done), as the staff member or key that sent it."""
 
+    class Status(models.TextChoices):
+        RUNNING = "running", "导入中 Importing"
+        DONE = "done", "已完成 Done"
+        FAILED = "failed", "已中断 Stopped"
+
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DONE)
+    processed = models.PositiveIntegerField(default=0)
+    upload = models.FileField(upload_to="regulator/", blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey("org.ApiKey", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     imported_by = models.CharField(max_length=150)

@@ -11,7 +11,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -76,6 +76,8 @@ FIELD_OF = {"customer.name": "customer_name", "customer.phone": "phone",
             "customer.email": "email", "customer.id_number": "id_number",
             "customer.language": "language", "external_ref": "reference", "source": "regulator"}
 MAX_ROWS = 200_000
+MAX_ERRORS = 10_000  # kept on a batch
+PROGRESS_STEP = 500
 logger = logging.getLogger(__name__)
 
 
@@ -322,20 +324,46 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return FIELD_OF.get(name, name)
 
 
-def import_file(principal: Principal, name: str, data: bytes) -> Report:
+def import_file(principal: Principal, name: str, data: bytes, parsed: Parsed | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Report:
     """Register every good row; report the others. The whole file is read first (a file that is
     not a transfer file at all raises FileError and nothing is written). A complaint's clock
     starts at this import, the bank's receipt of the transfer (PBOC Order 〔2020〕5 Art. 43,
     NFRA Order No. 3 Art. 18); the regulator's transfer date goes on its timeline in a
     `regulator_transfer` event."""
-    parsed = read_file(name, data)
-    rows = parsed.rows
-    if len(rows) > MAX_ROWS:
+    parsed = parsed or read_file(name, data)
+    check_size(parsed)
+    report = Report(rows=len(parsed.rows), ignored=parsed.ignored)
+    report.errors.extend(header_warnings(parsed))
+    for start in range(0, len(parsed.rows), PROGRESS_STEP):
+        import_rows(principal, name, parsed.rows[start:start + PROGRESS_STEP], report)
+        if progress is not None:
+            progress(min(start + PROGRESS_STEP, len(parsed.rows)), len(parsed.rows))
+    batch = RegulatorBatch.objects.create(
+        file_name=name[:255], sha256=hashlib.sha256(data).hexdigest(),
+        imported_by=principal.label[:150], rows=report.rows, processed=report.rows,
+        created=len(report.created), duplicates=report.duplicates, failed=report.failed,
+        errors=[e.as_dict() for e in report.errors[:MAX_ERRORS]],
+        user_id=principal.user_id, api_key_id=principal.api_key_id, finished_at=timezone.now(),
+    )
+    report.batch_id = batch.pk
+    logger.info("regulator import %s: %s", name, report.summary())
+    return report
+
+
+def check_size(parsed: Parsed) -> None:
+    if len(parsed.rows) > MAX_ROWS:
         raise FileError(f"more than {MAX_ROWS} rows: split the file")
-    report = Report(rows=len(rows), ignored=parsed.ignored)
-    report.errors.extend(RowError(1, header, "未识别的列，其内容未导入 / column not understood; "
-                                             "its values were not imported")
-                         for header in parsed.ignored)
+
+
+def header_warnings(parsed: Parsed) -> list[RowError]:
+    return [RowError(1, header, "未识别的列，其内容未导入 / column not understood; its values "
+                                "were not imported") for header in parsed.ignored]
+
+
+def import_rows(principal: Principal, name: str, rows: list[tuple[int, dict[str, str]]],
+                report: Report) -> None:
+    """Register these rows, one transaction each, adding what happened to `report`."""
     now = timezone.now()
     refs = {r.get("reference", "") for _, r in rows}
     # Only to skip known rows quickly: the unique constraints decide, not this read.
@@ -343,63 +371,59 @@ def import_file(principal: Principal, name: str, data: bytes) -> Report:
         source__in=[Source.REGULATOR_NFRA, Source.REGULATOR_PBOC], external_ref__in=refs,
     ).values_list("source", "external_ref")) if len(refs) <= 50_000 else set()
     for number, row in rows:
-        ref = row.get("reference", "")
-        if not ref:
-            report.errors.append(RowError(number, "reference", "必填 / required"))
-            continue
-        try:
-            payload = to_payload(row)
-            if (payload["source"], ref) in known:
-                report.duplicates += 1
-                continue
-            check_transferred_at(payload["received_at"], now)
-            data_in = ComplaintIn.model_validate({**payload, "received_at": None})
-        except RowField as exc:
-            report.errors.append(RowError(number, exc.field, exc.message))
-            continue
-        except ValidationError as exc:
-            report.errors.extend(RowError(number, _field(e["loc"]), validation_message(dict(e)))
-                                 for e in exc.errors())
-            continue
-        fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
-                                     .encode()).hexdigest()
-        try:
-            with transaction.atomic():
-                registered = register_complaint(
-                    principal, data_in, idempotency_key=f"regulator:{payload['source']}:{ref}",
-                    request_hash=fingerprint)
-                if registered.created:
-                    record_system_event(
-                        registered.complaint.pk, "regulator_transfer",
-                        {"source": payload["source"], "reference": ref,
-                         "transferred_at": payload["received_at"], "file": name[:255]},
-                        actor_label=principal.label, actor_id=principal.user_id,
-                        bump_version=False)
-        except ActionError as exc:
-            if exc.code == "idempotency_mismatch" or exc.code == "duplicate_reference":
-                report.errors.append(RowError(
-                    number, "reference", "已以不同内容导入过，请在投诉上更正 / already "
-                    "imported with different content; correct it on the complaint"))
-            else:
-                report.errors.extend(RowError(number, FIELD_OF.get(f, f), m)
-                                     for f, m in exc.errors or [("row", exc.detail)])
-            continue
-        except IntegrityError:
-            report.duplicates += 1  # the same reference registered by another path
-            continue
-        if registered.created:
-            report.created.append(registered.complaint.number)
-        else:
+        _import_row(principal, name, number, row, known, now, report)
+
+
+def _import_row(principal: Principal, name: str, number: int, row: dict[str, str],
+                known: set[tuple[str, str]], now: dt.datetime, report: Report) -> None:
+    ref = row.get("reference", "")
+    if not ref:
+        report.errors.append(RowError(number, "reference", "必填 / required"))
+        return
+    try:
+        payload = to_payload(row)
+        if (payload["source"], ref) in known:
             report.duplicates += 1
-    batch = RegulatorBatch.objects.create(
-        file_name=name[:255], sha256=hashlib.sha256(data).hexdigest(),
-        imported_by=principal.label[:150], rows=report.rows, created=len(report.created),
-        duplicates=report.duplicates, failed=report.failed,
-        errors=[e.as_dict() for e in report.errors[:10_000]],
-    )
-    report.batch_id = batch.pk
-    logger.info("regulator import %s: %s", name, report.summary())
-    return report
+            return
+        check_transferred_at(payload["received_at"], now)
+        data_in = ComplaintIn.model_validate({**payload, "received_at": None})
+    except RowField as exc:
+        report.errors.append(RowError(number, exc.field, exc.message))
+        return
+    except ValidationError as exc:
+        report.errors.extend(RowError(number, _field(e["loc"]), validation_message(dict(e)))
+                             for e in exc.errors())
+        return
+    fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
+                                 .encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            registered = register_complaint(
+                principal, data_in, idempotency_key=f"regulator:{payload['source']}:{ref}",
+                request_hash=fingerprint)
+            if registered.created:
+                record_system_event(
+                    registered.complaint.pk, "regulator_transfer",
+                    {"source": payload["source"], "reference": ref,
+                     "transferred_at": payload["received_at"], "file": name[:255]},
+                    actor_label=principal.label, actor_id=principal.user_id,
+                    bump_version=False)
+    except ActionError as exc:
+        if exc.code == "idempotency_mismatch" or exc.code == "duplicate_reference":
+            report.errors.append(RowError(
+                number, "reference", "已以不同内容导入过，请在投诉上更正 / already "
+                "imported with different content; correct it on the complaint"))
+        else:
+            report.errors.extend(RowError(number, FIELD_OF.get(f, f), m)
+                                 for f, m in exc.errors or [("row", exc.detail)])
+        return
+    except IntegrityError:
+        report.duplicates += 1  # the same reference registered by another path
+        return
+    if registered.created:
+        report.created.append(registered.complaint.number)
+    else:
+        report.duplicates += 1
 
 
 def error_report_csv(report: Report) -> str:

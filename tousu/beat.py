@@ -34,6 +34,8 @@ JOBS = [
         every=dt.timedelta(seconds=settings.TOUSU_IMAP_POLL_S)),
     Job("letters onto timelines, expired nonces", "intake.tasks:housekeeping",
         every=dt.timedelta(minutes=1)),
+    Job("import large regulator transfer files", "intake.regulator_batches:continue_imports",
+        every=dt.timedelta(seconds=5)),
 ]
 _started = threading.Event()
 

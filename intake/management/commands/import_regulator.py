@@ -37,7 +37,9 @@ class Command(BaseCommand):
             except IntakeError as exc:
                 raise CommandError(str(exc)) from exc
         try:
-            report = regulator.import_file(principal, path.name, data)
+            report = regulator.import_file(
+                principal, path.name, data,
+                progress=lambda done, rows: self.stderr.write(f"{done}/{rows} rows"))
         except regulator.FileError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         for error in report.errors[:50]:
