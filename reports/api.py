@@ -16,6 +16,7 @@ from privacy.actions import log_access
 from privacy.models import AccessKind
 from reports.choices import DIMS, MEASURES, Period
 from reports.selectors import REPORTS, run_report
+from reports.stats import check_values
 from reports.tables import Params
 from reports.xlsx import workbook
 
@@ -66,6 +67,7 @@ def params_of(q: ReportQuery) -> Params:
         raise ActionError("未知指标 / Unknown measure",
                           [("measures", f"未知 / unknown: {', '.join(unknown)}")])
     filters = {d: _list(getattr(q, d)) for d in DIMS if getattr(q, d)}
+    check_values(filters)
     return Params(
         period=q.period,
         start=q.from_,

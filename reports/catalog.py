@@ -117,9 +117,11 @@ class Rows:
         every: str,
         depth: int,
         filters: dict[str, list[str]],
+        unit: str = "",
     ) -> None:
         self.scope, self.w, self.group, self.every, self.depth = scope, w, group, every, depth
         self.filters = filters
+        self.unit = unit  # the unit the report was narrowed to: its drill-downs stay there
         self.names = labels()
         self._labels: dict[tuple[str, str], str] = {}
         self._direct: dict[str, bool] = {}
@@ -152,7 +154,7 @@ class Rows:
 
     def drill(self, measure: str, key: Key) -> str:
         values = list(key[1:] if self.every else key)
-        unit, unit_only, dims = "", False, {}
+        unit, unit_only, dims = self.unit, False, {}
         for g, v in zip(self.group, values, strict=True):
             if g == "unit":
                 unit = v
@@ -179,7 +181,7 @@ def statistics(scope: Scope, p: Params) -> Report:
     measures = tuple(m for m in (p.measures or ("n",)) if m in MEASURES) or ("n",)
     needed = tuple(dict.fromkeys(("n", *measures)))
     cells = sums(scope, w, group, p.filters, p.every, p.unit_depth, needed)
-    rows_of = Rows(scope, w, group, p.every, p.unit_depth, p.filters)
+    rows_of = Rows(scope, w, group, p.every, p.unit_depth, p.filters, p.unit)
     rows = []
     total = dict.fromkeys(measures, 0)
     for key in sorted(cells):
@@ -221,7 +223,7 @@ def service(scope: Scope, p: Params) -> Report:
                 scope, w, metric, spread_group, p.filters.get("business"), p.every, p.unit_depth
             )
             dists[f"all_{metric}"] = distributions(scope, w, metric, (), p.filters.get("business"))
-    rows_of = Rows(scope, w, group, p.every, p.unit_depth, p.filters)
+    rows_of = Rows(scope, w, group, p.every, p.unit_depth, p.filters, p.unit)
     counted = (
         "n",
         "ack_ok",

@@ -22,12 +22,15 @@ REPORTS: dict[str, tuple[Callable[[Scope, Params], Report], str]] = {
     "withdrawals": (alerts.withdrawals, "Withdrawal monitoring and abuse flags"),
     "assessment": (assessment.assessment, "Quarterly branch assessment"),
 }
+# The names DESIGN.md gives the reports, where they differ from ours.
+ALIASES = {"compliance": "service"}
 
 
 def run_report(principal: Principal, name: str, params: Params) -> Report:
     """The report `name` over the caller's scope (narrowed to params.unit). Raises NotFound for
     an unknown report or a unit outside the scope, Forbidden for a caller with no reporting
     role."""
+    name = ALIASES.get(name, name)
     if name not in REPORTS:
         raise NotFound(
             "No such report", [("name", f"可选 / known: {', '.join(REPORTS)}")], code="not_found"

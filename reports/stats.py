@@ -44,9 +44,23 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+# The years a report may cover: beyond them a period's arithmetic (a week's end, the baseline
+# weeks before it) would leave the calendar.
+YEARS = (1900, 2999)
+
+
+def _out_of_range(field: str) -> ActionError:
+    return ActionError(
+        "统计期间超出范围 / Period out of range",
+        [(field, f"年份须在 {YEARS[0]}–{YEARS[1]} 之间 / the year must be {YEARS[0]}–{YEARS[1]}")],
+    )
+
+
 def parse_period(text: str) -> Window:
     """'2026', '2026H1', '2026Q1', '2026-03', '2026-W10' or '2026-03-05'."""
     text = text.strip().upper()
+    if (m := re.match(r"\d{4}", text)) and not YEARS[0] <= int(m[0]) <= YEARS[1]:
+        raise _out_of_range("period")
     try:
         if m := re.fullmatch(r"(\d{4})", text):
             y = int(m[1])
@@ -89,11 +103,21 @@ def window(
         return parse_period(period)
     today = local_day(dt.datetime.now(dt.UTC))
     if start or end:
-        s = start or dt.date(today.year, 1, 1)
+        # `to` alone runs from the start of its year; `from` alone runs to today.
         e = end or today
+        s = start or dt.date(e.year, 1, 1)
+        for field, day in (("from", s), ("to", e)):
+            if not YEARS[0] <= day.year <= YEARS[1]:
+                raise _out_of_range(field)
         if e < s:
-            raise ActionError("统计期间为空 / Empty period",
-                              [("to", "结束日期早于开始日期 / is before from")])
+            raise ActionError(
+                "统计期间为空 / Empty period",
+                [
+                    ("to", "结束日期早于开始日期 / is before from")
+                    if end
+                    else ("from", "开始日期晚于今天 / is after today")
+                ],
+            )
         return Window(s, e, f"{s.isoformat()}..{e.isoformat()}")
     q = (today.month - 1) // 3 + 1
     if default == "quarter":
@@ -162,6 +186,23 @@ def _check(group: Sequence[str], filters: dict[str, list[str]]) -> None:
             for f in filters if f not in DIMS]
     if bad:
         raise ActionError("未知统计维度 / Unknown dimension", bad)
+
+
+def check_values(filters: dict[str, list[str]]) -> None:
+    """Refuses a filter value that no complaint can have (a misspelt state or code would
+    otherwise read as an empty figure); "" (written "-") is the empty value."""
+    names = labels()
+    bad = []
+    for dim, values in filters.items():
+        known = names.get(dim, {})
+        unknown = [v for v in values if v and v not in known]
+        if unknown:
+            valid = ", ".join(known)
+            bad.append(
+                (dim, f"未知取值 / unknown value: {', '.join(unknown)}; 可选 / valid: -, {valid}")
+            )
+    if bad:
+        raise ActionError("未知筛选取值 / Unknown filter value", bad)
 
 
 Key = tuple[str, ...]

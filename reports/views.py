@@ -15,7 +15,7 @@ from reports.api import ReportQuery, params_of
 from reports.scope import report_paths
 from reports.selectors import REPORTS, run_report
 from reports.tables import API_BASE, Report, Table
-from tousu.messages import detail
+from tousu.messages import detail, validation_message
 
 # The reports' tabs, bilingual like the rest of these pages.
 TITLES = {
@@ -69,7 +69,8 @@ def _run(request: HttpRequest, name: str) -> tuple[Report | None, str]:
         return run_report(principal, name, params_of(query)), ""
     except ValidationError as exc:
         return None, "参数无效 Invalid parameter: " + "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc'])}: {validation_message(dict(e))}"
+            for e in exc.errors()
         )
     except ActionError as exc:
         if exc.status == 404 and name not in REPORTS:
@@ -133,6 +134,8 @@ def report_page(request: HttpRequest, name: str = "service") -> HttpResponse:
                 for row in t.rows
             ],
             "totals": [_cell(t.totals.get(c.key)) if t.totals else None for c in t.columns],
+            # The totals row is labelled in its first column when that is a key, not a figure.
+            "labelled": bool(t.columns) and t.columns[0].kind == "text",
         }
         for t in (report.tables if report else [])
     ]

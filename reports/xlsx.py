@@ -57,12 +57,18 @@ def _sheet(ws: Any, table: Table) -> None:
     ws.freeze_panes = "A2"
     if table.totals is not None:
         total_row = last + 1
+        # The label takes the first column when it is a key; a table of figures only (no
+        # grouping) keeps its first total and is labelled after its last column.
+        labelled = table.columns[0].kind == "text"
         for j, col in enumerate(table.columns, start=1):
-            value = "合计 Total" if j == 1 else _value(table.totals.get(col.key))
+            value = "合计 Total" if j == 1 and labelled else _value(table.totals.get(col.key))
             cell = ws.cell(row=total_row, column=j, value=value)
             cell.font, cell.border = Font(bold=True), TOTAL_BORDER
-            if col.kind in FORMATS and j > 1:
+            if col.kind in FORMATS and (j > 1 or not labelled):
                 cell.number_format = FORMATS[col.kind]
+        if not labelled:
+            cell = ws.cell(row=total_row, column=len(table.columns) + 1, value="合计 Total")
+            cell.font = Font(bold=True)
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
 

@@ -164,3 +164,20 @@ def test_statistics_group_by_any_dimensions_and_period(cast: Any, cohort: dict[s
         ("withdrawn", "BJ01"): 1,
         ("registered", "SH01"): 1,
     }
+
+
+def test_a_misspelt_filter_value_is_refused_not_counted_as_zero(
+    cast: Any, cohort: dict[str, Any]
+) -> None:
+    client = cast.client("cpo")
+    for report in ("statistics", "drill"):
+        res = client.get(f"/api/v1/reports/{report}?state=clsoed&{cohort['query']}")
+        assert res.status_code == 422, report
+        assert [e["field"] for e in res.json()["errors"]] == ["state"]
+        assert "clsoed" in res.json()["errors"][0]["message"]
+    res = client.get(f"/api/v1/reports/statistics?business=B99,B02&{cohort['query']}")
+    assert [e["field"] for e in res.json()["errors"]] == ["business"]
+    ok = client.get(
+        f"/api/v1/reports/statistics?state=closed,withdrawn&validity=-&{cohort['query']}"
+    )
+    assert ok.status_code == 200 and ok.json()["tables"]["statistics"]["totals"]["n"] == 3

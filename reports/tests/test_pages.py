@@ -51,3 +51,54 @@ def test_fractions_are_shown_rounded() -> None:
 
     assert _cell(0.0000942812) == "< 0.001"
     assert _cell(0.52349) == "0.523" and _cell(1.0) == "1" and _cell(7) == 7
+
+
+@pytest.mark.parametrize(
+    ("report", "query", "field"),
+    [
+        ("statistics", "period=9999-W52", "period"),
+        ("alerts", "period=0001-W01", "period"),
+        ("drill", "from=2026-01-01&to=9999-12-31", "to"),
+        ("assessment", "from=0001-01-01&to=2026-03-31", "from"),
+    ],
+)
+def test_a_period_off_the_calendar_is_refused_naming_the_parameter(
+    cast: Any, report: str, query: str, field: str
+) -> None:
+    res = cast.client("cpo").get(f"/api/v1/reports/{report}?{query}")
+    assert res.status_code == 422, res.content[:300]
+    assert [e["field"] for e in res.json()["errors"]] == [field]
+    assert res.json()["detail"] == "统计期间超出范围 / Period out of range"
+    assert cast.client("cpo").get(f"/reports/{report}/?{query}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "chinese", "english"),
+    [
+        ("unit_depth=x", "unit_depth: 应为整数", "unit_depth: Input should be a valid integer"),
+        ("from=2026-02-30", "from: 不是有效的日期", "from: Input should be a valid date"),
+    ],
+)
+def test_a_malformed_parameter_is_explained_in_the_pages_language(
+    cast: Any, query: str, chinese: str, english: str
+) -> None:
+    client = cast.client("cpo")
+    zh = client.get(f"/reports/statistics/?{query}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    en = client.get(f"/reports/statistics/?{query}", HTTP_ACCEPT_LANGUAGE="en")
+    assert zh.status_code == en.status_code == 400
+    assert chinese in zh.content.decode()
+    assert english in en.content.decode()
+
+
+def test_to_alone_runs_from_the_start_of_its_year_and_from_alone_to_today(cast: Any) -> None:
+    client = cast.client("cpo")
+    res = client.get("/api/v1/reports/statistics?to=2025-06-30")
+    assert res.status_code == 200, res.json()
+    assert res.json()["period"] == {
+        "from": "2025-01-01",
+        "to": "2025-06-30",
+        "label": "2025-01-01..2025-06-30",
+    }
+    res = client.get("/api/v1/reports/statistics?from=2999-01-01")
+    assert res.status_code == 422
+    assert res.json()["errors"][0]["field"] == "from"

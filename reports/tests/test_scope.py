@@ -110,3 +110,26 @@ def test_the_report_pages_render_for_staff(cast: Any, spread: Any) -> None:
         res = client.get(path)
         assert res.status_code == 200, path
     assert client.get("/reports/nope/").status_code == 404
+
+
+def test_a_report_narrowed_to_a_unit_drills_down_within_that_unit(cast: Any, spread: Any) -> None:
+    client = cast.client("max")
+    for name in ("statistics", "service"):
+        body = client.get(f"/api/v1/reports/{name}?unit=BJ01&group=state").json()
+        rows = body["tables"][name]["rows"]
+        assert [r["n"] for r in rows] == [1]
+        link = rows[0]["drill"] if name == "statistics" else rows[0]["drill"]["n"]
+        drill = client.get(link).json()
+        numbers = [r["number"] for r in drill["tables"]["complaints"]["rows"]]
+        assert numbers == [spread["bj01"].number]
+
+
+def test_the_compliance_report_design_md_names_is_the_service_report(
+    cast: Any, spread: Any
+) -> None:
+    client = cast.client("cpo")
+    res = client.get("/api/v1/reports/compliance?group=unit")
+    assert res.status_code == 200
+    assert res.json()["report"] == "service"
+    assert res.json()["tables"]["service"]["totals"]["n"] == 3
+    assert client.get("/reports/compliance/").status_code == 200

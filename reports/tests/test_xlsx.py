@@ -105,3 +105,21 @@ def test_a_figures_drill_down_link_opens_the_page(cast: Any) -> None:
     register(cast, customer=customer(1))
     page = cast.client("cpo").get("/reports/statistics/?group=unit").content.decode()
     assert 'href="/reports/drill/?measure=n' in page and "/api/v1/reports/drill?" not in page
+
+
+def test_a_workbook_of_figures_only_keeps_its_first_total(cast: Any) -> None:
+    for i in range(3):
+        register(cast, customer=customer(i))
+    ws = _book(cast.client("cpo"), "/api/v1/reports/statistics?measures=n,decided").active
+    header = [c.value for c in ws[1]]
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[:2] == [3, 0]  # the first total is not overwritten by the label
+    assert last[2] == "合计 Total" and header == ["投诉量 Complaints", "已作出决定 Decided", None]
+
+
+def test_the_page_of_figures_only_keeps_its_first_total(cast: Any) -> None:
+    for i in range(3):
+        register(cast, customer=customer(i))
+    page = cast.client("cpo").get("/reports/statistics/?measures=n,decided").content.decode()
+    foot = page[page.index("<tfoot>") : page.index("</tfoot>")]
+    assert foot.count("<th>") == 3 and "<th>3</th><th>0</th><th>合计 Total</th>" in foot
