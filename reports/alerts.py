@@ -15,6 +15,7 @@ regulator looks for."""
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Sum
 
+from complaints.errors import ActionError
 from reports.choices import DAY
 from reports.facts import local_day
 from reports.models import Tally
@@ -99,6 +101,20 @@ def _week_of(text: str) -> Window:
     return parse_period(f"{y}-W{w:02d}")
 
 
+def _check_weekly(p: Params) -> None:
+    """Alerts are a week's, over every category: a longer period, a date range or a filter
+    would be silently ignored, so they are refused."""
+    problems = [(name, "预警按周统计，不支持此参数 / alerts are weekly: not supported here")
+                for name, given in (("from", p.start), ("to", p.end), *p.filters.items())
+                if given]
+    if p.period and not re.fullmatch(r"\d{4}-W\d{1,2}|\d{4}-\d{2}-\d{2}", p.period.strip(),
+                                      re.IGNORECASE):
+        problems.append(("period", "须为一周（2026-W10）或一天（2026-03-05） / give a week "
+                                   "(2026-W10) or a day (2026-03-05)"))
+    if problems:
+        raise ActionError("预警参数无效 / Invalid alert parameters", problems)
+
+
 def emerging(scope: Scope, week: Window, cfg: AlertConfig | None = None) -> list[dict[str, Any]]:
     """The alerts of one week (see the module's docstring for the test)."""
     cfg = cfg or AlertConfig.from_settings()
@@ -150,6 +166,7 @@ def _ancestors_in_scope(scope: Scope, unit_id: int) -> list[int]:
 
 
 def alerts(scope: Scope, p: Params) -> Report:
+    _check_weekly(p)
     cfg = AlertConfig.from_settings()
     week = _week_of(p.period)
     rows = emerging(scope, week, cfg)

@@ -145,3 +145,19 @@ def test_withdrawals_right_after_the_banks_contact_are_flagged(cast: Any) -> Non
     flag = rows["BJ01"]
     assert (flag["withdrawn"], flag["after_contact"], flag["flagged"]) == (4, 4, True)
     assert "contact" in flag["reasons"]
+
+
+@pytest.mark.parametrize("query, field", [
+    ("period=2026", "period"), ("period=2026Q1", "period"), ("period=2026-03", "period"),
+    ("from=2026-03-01", "from"), ("to=2026-03-31", "to"), ("business=B01", "business"),
+])
+def test_alerts_refuse_what_they_would_ignore(cast: Any, query: str, field: str) -> None:
+    answer = cast.client("cpo").get(f"/api/v1/reports/alerts?{query}")
+    assert answer.status_code == 422, answer.content
+    assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+def test_alerts_take_a_week_or_a_day(cast: Any) -> None:
+    for period in ("2026-W10", "2026-03-05", ""):
+        answer = cast.client("cpo").get(f"/api/v1/reports/alerts?period={period}")
+        assert answer.status_code == 200, (period, answer.content)
