@@ -457,9 +457,15 @@ def drill(scope: Scope, p: Params) -> Report:
         scope.label(),
         [Table("complaints", "明细 Complaints", columns, rows)],
         extra={"measure": measure, "count": count, "page": p.page, "page_size": p.page_size},
-        notes=[f"共 {count} 件，此处为第 {start + 1}–{start + len(rows)} 件 / {count} complaints; "
-               f"these are {start + 1}–{start + len(rows)}"] if len(rows) < count else [],
+        notes=[_page_note(count, start, len(rows))] if len(rows) < count else [],
     )
+
+
+def _page_note(count: int, start: int, shown: int) -> str:
+    if not shown:
+        return f"共 {count} 件，此页之后没有了 / {count} complaints; none on this page"
+    return (f"共 {count} 件，此处为第 {start + 1}–{start + shown} 件 / {count} complaints; "
+            f"these are {start + 1}–{start + shown}")
 
 
 def _facts(ids: list[int]) -> list[Any]:

@@ -133,3 +133,9 @@ def test_the_compliance_report_design_md_names_is_the_service_report(
     assert res.json()["report"] == "service"
     assert res.json()["tables"]["service"]["totals"]["n"] == 3
     assert client.get("/reports/compliance/").status_code == 200
+
+
+def test_a_drill_page_past_the_last_says_so(cast: Any, spread: Any) -> None:
+    body = cast.client("cpo").get("/api/v1/reports/drill?measure=n&page=5&page_size=1").json()
+    assert body["tables"]["complaints"]["rows"] == []
+    assert body["notes"] == ["共 3 件，此页之后没有了 / 3 complaints; none on this page"]
