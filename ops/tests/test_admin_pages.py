@@ -1,0 +1,36 @@
+"""Every page of the admin opens for the administrator: each model's list, search, add form and
+an object's page (no 500 on any of them, with data in place)."""
+
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+
+from conftest import admin_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_admin_page_opens(cast: Any, register: Any) -> None:
+    register()
+    client = admin_client()
+    opened = 0
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        changelist = reverse("admin:%s_%s_changelist" % info)
+        for url in (changelist, changelist + "?q=BJ01"):
+            response = client.get(url)
+            assert response.status_code in (200, 302, 403), (url, response.status_code)
+            opened += 1
+        try:
+            add = reverse("admin:%s_%s_add" % info)
+        except NoReverseMatch:
+            add = ""
+        if add:
+            assert client.get(add).status_code in (200, 302, 403), add
+        first = model_admin.get_queryset(client.get(changelist).wsgi_request).first()
+        if first is not None:
+            url = reverse("admin:%s_%s_change" % info, args=[first.pk])
+            assert client.get(url).status_code in (200, 302, 403), url
+    assert opened >= 20
