@@ -1,7 +1,8 @@
 """/healthz: is this server able to do its work? Database, Redis (when REDIS_URL is set) and
-the Celery pipeline's heartbeat (when TOUSU_TASKS=celery). Answers 200 when every part is up
-and 503 naming the parts that are not; it carries no customer data and needs no sign-in, so a
-load balancer or an orchestrator can probe it."""
+the Celery pipeline's heartbeat (when TOUSU_TASKS=celery); /healthz?scope=web: the database
+only, for load balancers. Answers 200 when every part is up and 503 naming the parts that are
+not; it carries no customer data and needs no sign-in, so a load balancer or an orchestrator
+can probe it."""
 
 import json
 import logging
@@ -46,13 +47,15 @@ def check_worker() -> str:
     return "ok"
 
 
-def checks() -> dict[str, str]:
+def checks(*, web_only: bool = False) -> dict[str, str]:
     """Each part's state: "ok" or "fail: <reason>". An unexpected error is named by its class
-    only (its text may hold a host name or an address); the log has the details."""
+    only (its text may hold a host name or an address); the log has the details. `web_only`:
+    the database alone, what a web server needs to take complaints (a load balancer's probe:
+    with Redis or the workers down intake goes on, so they must not take it out of rotation)."""
     parts = {"database": check_database}
-    if settings.REDIS_URL:
+    if settings.REDIS_URL and not web_only:
         parts["redis"] = check_redis
-    if settings.TOUSU_TASKS == "celery":
+    if settings.TOUSU_TASKS == "celery" and not web_only:
         parts["worker"] = check_worker
     results = {}
     for name, check in parts.items():
@@ -66,8 +69,8 @@ def checks() -> dict[str, str]:
     return results
 
 
-def healthz() -> HttpResponse:
-    results = checks()
+def healthz(*, web_only: bool = False) -> HttpResponse:
+    results = checks(web_only=web_only)
     failed = sorted(name for name, state in results.items() if state != "ok")
     body = {"status": "fail" if failed else "ok", "failed": failed, "checks": results}
     response = HttpResponse(json.dumps(body), status=503 if failed else 200,

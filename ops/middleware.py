@@ -20,7 +20,7 @@ class OpsEndpointsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         if path == HEALTH_PATH or path == HEALTH_PATH + "/":
-            return health.healthz()
+            return health.healthz(web_only=request.GET.get("scope") == "web")
         if path == METRICS_PATH or path == METRICS_PATH + "/":
             return metrics.metrics(request)
         return self.get_response(request)

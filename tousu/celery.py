@@ -9,6 +9,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tousu.settings")
 
@@ -46,6 +47,18 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "task": "tousu.tasks.heartbeat", "schedule": heartbeat,
         "options": {"expires": heartbeat.total_seconds()}}
     return schedule
+
+
+@setup_logging.connect
+def _django_logging(**kwargs: Any) -> None:
+    """Workers and beat log as the web servers do: Django's LOGGING (LOG_LEVEL, TOUSU_LOG_FORMAT,
+    the PII mask). Without this receiver Celery sets the root logger to its own --loglevel
+    (WARNING unless given), which drops every INFO record: deliveries, beat's sent tasks."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 @app.on_after_configure.connect

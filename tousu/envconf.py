@@ -48,13 +48,17 @@ def database_from_url(url: str) -> dict[str, object]:
     if parsed.scheme == "sqlite":
         return sqlite_database(unquote(parsed.path.removeprefix("/")) or "tousu.sqlite3")
     if parsed.scheme in {"postgres", "postgresql"}:
+        try:
+            port = parsed.port
+        except ValueError:  # urllib's own error names neither the variable nor the fix
+            raise ImproperlyConfigured("DATABASE_URL: the port must be a number") from None
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.removeprefix("/")),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
+            "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
             "ATOMIC_REQUESTS": False,

@@ -159,6 +159,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 # Evidence files: a directory every web server and worker shares (a mounted volume when scaled
 # out); TOUSU_MEDIA_ROOT moves it.
 MEDIA_ROOT = Path(env_str("TOUSU_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Customers' documents: never readable by every account on the machine (Django's default is
+# 0644); the group may be a service group shared by the web servers and the workers.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -229,8 +233,15 @@ TOUSU_DEADLINE_WARNINGS = env_list("TOUSU_DEADLINE_WARNINGS", ["3d", "1d"])
 TOUSU_SWEEP_INTERVAL_S = env_int("TOUSU_SWEEP_INTERVAL_S", 60)
 # "inprocess": background work runs on a thread in each server process (embedded default);
 # "celery": it is queued for Celery workers (production profile).
+# ("manual": nothing runs by itself; the tests.) Another value would run no background work at
+# all, deliveries and the deadline sweeper included, with /healthz still saying ok: refused.
 TOUSU_TASKS = env_str("TOUSU_TASKS", "inprocess")
+if TOUSU_TASKS not in {"inprocess", "celery", "manual"}:
+    raise ImproperlyConfigured(f"TOUSU_TASKS must be inprocess or celery, got {TOUSU_TASKS!r}")
 TOUSU_SMS_GATEWAY = env_str("TOUSU_SMS_GATEWAY", "console")
+if TOUSU_SMS_GATEWAY not in {"console", "http"}:
+    raise ImproperlyConfigured(
+        f"TOUSU_SMS_GATEWAY must be console or http, got {TOUSU_SMS_GATEWAY!r}")
 # Keys for customer identifiers encrypted at rest, newest first (rotation keeps the old ones).
 TOUSU_FIELD_KEYS = env_list("TOUSU_FIELD_KEYS", [])
 # Real complaint data (never copied into the repo): demo texts, triage training, benchmarks.
@@ -286,6 +297,10 @@ TOUSU_RETENTION_ACCESS_LOG_YEARS = env_int("TOUSU_RETENTION_ACCESS_LOG_YEARS", 5
 REDIS_URL = env_str("REDIS_URL", "")
 if TOUSU_TASKS == "celery" and not REDIS_URL:
     raise ImproperlyConfigured("TOUSU_TASKS=celery needs REDIS_URL (redis://host:6379/0)")
+# Without a scheme Celery would read it as RabbitMQ's amqp://guest@… and retry that for ever.
+if REDIS_URL and REDIS_URL.partition("://")[0] not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(f"REDIS_URL must be redis://host:port/db (or rediss://, unix://), "
+                               f"got {REDIS_URL.rpartition('@')[2]!r}")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE  # beat's daily jobs run at local time, as beat.JOBS says
 CELERY_TASK_SERIALIZER = "json"

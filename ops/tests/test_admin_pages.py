@@ -17,20 +17,20 @@ def test_every_admin_page_opens(cast: Any, register: Any) -> None:
     client = admin_client()
     opened = 0
     for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        changelist = reverse("admin:%s_%s_changelist" % info)
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        changelist = reverse(f"{prefix}_changelist")
         for url in (changelist, changelist + "?q=BJ01"):
             response = client.get(url)
             assert response.status_code in (200, 302, 403), (url, response.status_code)
             opened += 1
         try:
-            add = reverse("admin:%s_%s_add" % info)
+            add = reverse(f"{prefix}_add")
         except NoReverseMatch:
             add = ""
         if add:
             assert client.get(add).status_code in (200, 302, 403), add
         first = model_admin.get_queryset(client.get(changelist).wsgi_request).first()
         if first is not None:
-            url = reverse("admin:%s_%s_change" % info, args=[first.pk])
+            url = reverse(f"{prefix}_change", args=[first.pk])
             assert client.get(url).status_code in (200, 302, 403), url
     assert opened >= 20

@@ -47,6 +47,18 @@ def test_it_answers_503_naming_redis_when_redis_is_down(client: Client, settings
 
 
 @pytest.mark.django_db
+def test_the_load_balancers_probe_stays_up_while_redis_and_the_workers_are_down(
+        client: Client, settings: Any) -> None:
+    """Intake goes on without Redis (README, Failure): /healthz?scope=web, what the load
+    balancer probes, must not take every web server out of rotation."""
+    settings.REDIS_URL, settings.TOUSU_TASKS = _dead_redis(), "celery"
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/healthz?scope=web")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "failed": [], "checks": {"database": "ok"}}
+
+
+@pytest.mark.django_db
 def test_with_celery_it_needs_a_recent_worker_heartbeat(client: Client, celery_redis: Any,
                                                         settings: Any) -> None:
     settings.TOUSU_HEARTBEAT_MAX_AGE_S = 90

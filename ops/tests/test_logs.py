@@ -58,3 +58,17 @@ def test_the_settings_write_masked_json_logs_in_production_format() -> None:
     record = json.loads(done.stderr.strip().splitlines()[-1])
     assert record["message"] == "registered for 110105********002X"
     assert record["logger"] == "complaints"
+
+
+def test_celery_workers_and_beat_log_at_log_level_not_celerys_default() -> None:
+    """`celery -A tousu worker` (README, no --loglevel) sets up logging at WARNING: the INFO
+    records of deliveries and of beat's sent tasks must still be written, masked, as JSON."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_LOG_FORMAT": "json",
+           "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
+    code = ("import django, logging; django.setup(); from tousu.celery import app; "
+            "app.log.setup(loglevel='WARNING'); "
+            f"logging.getLogger('tousu.sms').info('SMS to %s', '{PHONE}')")
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    record = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (record["message"], record["level"]) == ("SMS to 138****5678", "INFO")

@@ -31,20 +31,47 @@ def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
 
 PRODUCTION = {"TOUSU_PRODUCTION": "true", "ALLOWED_HOSTS": "tousu.bank.example",
               "DEBUG": "false", "TOUSU_BEHIND_TLS_PROXY": "true"}
+GATEWAYS = {"TOUSU_SMS_GATEWAY": "http", "TOUSU_SMS_GATEWAY_URL": "https://sms.bank.example/send",
+            "TOUSU_SMS_GATEWAY_SECRET": "s3cret", "EMAIL_HOST": "smtp.bank.example",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
 
 
 def test_check_deploy_passes_with_the_production_variables(tmp_path: Path) -> None:
     done = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-                   SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION)
+                   SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION, **GATEWAYS)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_deploy_warns_that_console_notices_never_reach_customers(tmp_path: Path) -> None:
+    """The console gateways only log a notice (a portal one-time code included) and record it
+    as sent: in production that is a notice the customer never got."""
+    done = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING",
+                   SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION)
+    assert done.returncode != 0
+    assert "ops.W001" in done.stderr and "ops.W002" in done.stderr
 
 
 def test_the_production_profile_refuses_the_embedded_secret_and_debug(tmp_path: Path) -> None:
     no_secret = _manage(tmp_path, "check", **PRODUCTION)
     assert no_secret.returncode != 0 and "SECRET_KEY" in no_secret.stderr
+    # The operator reads one line that names the variable, not a traceback.
+    assert no_secret.stderr.startswith("Configuration error: TOUSU_PRODUCTION: set SECRET_KEY")
+    assert "Traceback" not in no_secret.stderr
     debug = _manage(tmp_path, "check", **{**PRODUCTION, "DEBUG": "true"},
                     SECRET_KEY=secrets.token_urlsafe(50))
     assert debug.returncode != 0 and "DEBUG must be off" in debug.stderr
+
+
+def test_a_misspelt_tasks_mode_or_sms_gateway_is_refused_at_start(tmp_path: Path) -> None:
+    """`TOUSU_TASKS=Celery` used to run no background work at all (no deliveries, no deadline
+    sweep) while /healthz said ok; a bad gateway failed every SMS only when sent."""
+    tasks = _manage(tmp_path, "check", TOUSU_TASKS="Celery", REDIS_URL="redis://127.0.0.1:1/0")
+    assert tasks.returncode != 0 and "TOUSU_TASKS must be inprocess or celery" in tasks.stderr
+    sms = _manage(tmp_path, "check", TOUSU_SMS_GATEWAY="twilio")
+    assert sms.returncode != 0 and "TOUSU_SMS_GATEWAY must be console or http" in sms.stderr
+    # Without a scheme Celery used to try amqp://guest@… on port 5672, retrying for ever.
+    redis = _manage(tmp_path, "check", TOUSU_TASKS="celery", REDIS_URL="127.0.0.1:6379")
+    assert redis.returncode != 0 and "REDIS_URL must be redis://" in redis.stderr
 
 
 @pytest.mark.django_db

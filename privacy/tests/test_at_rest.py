@@ -76,3 +76,15 @@ def test_the_migration_encrypts_what_was_stored_in_clear() -> None:
         assert _raw(empty.pk) == ("", "", "")
     finally:
         MigrationExecutor(connection).migrate(latest)
+
+
+def test_stored_evidence_files_are_not_readable_by_every_account(settings: Any,
+                                                                 tmp_path: Any) -> None:
+    """Evidence (ID card scans, statements) used to be written 0644, under 0755 directories."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    name = FileSystemStorage().save("evidence/2026/11/TS-x", ContentFile(b"scan"))
+    assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "evidence" / "2026").stat().st_mode & 0o777 == 0o750

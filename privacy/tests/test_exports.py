@@ -54,6 +54,7 @@ def test_the_subject_access_export_holds_the_customers_data_and_is_logged(
     call_command("export_customer_data", c.number, "--operator", "cpo", "--reason", "SAR-7",
                  "--output", str(target), stderr=StringIO())
     data = json.loads(target.read_text(encoding="utf-8"))
+    assert target.stat().st_mode & 0o777 == 0o600  # unmasked identifiers: owner only
     assert data["customer"]["id_number"] == "11010519491231002X"
     assert data["customer"]["name"] == "张三"
     assert [x["number"] for x in data["complaints"]] == [c.number]

@@ -118,3 +118,19 @@ def test_values_stored_under_the_embedded_default_key_survive_configuring_keys(
     assert _identifiers() == before
     call_command("rotate_field_keys", stdout=StringIO())
     assert all(crypto.is_current(t) for row in _tokens() for t in row)
+
+
+def test_migrate_and_check_say_when_the_keys_no_longer_open_stored_values(
+        settings: Any, register: Any) -> None:
+    """A SECRET_KEY regenerated at a restart, or a key dropped too early, is an error of
+    `check --database default` (and of `migrate`), not a 500 on every complaint page."""
+    from privacy.checks import field_keys_open_stored_values as check
+
+    settings.TOUSU_FIELD_KEYS = [OLD]
+    _customers(register, 1)
+    assert check(None, databases=["default"]) == []
+    assert check(None) == []  # without --database: no query
+    settings.TOUSU_FIELD_KEYS = [NEW]
+    assert [e.id for e in check(None, databases=["default"])] == ["privacy.E002"]
+    settings.TOUSU_FIELD_KEYS, settings.SECRET_KEY = [OLD], "another-" + settings.SECRET_KEY
+    assert [e.id for e in check(None, databases=["default"])] == ["privacy.E003"]

@@ -21,6 +21,8 @@ def test_settings_helpers_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
         env_int("X_INT", 1)
     with pytest.raises(ImproperlyConfigured):
         database_from_url("mysql://x/y")
+    with pytest.raises(ImproperlyConfigured, match="port must be a number"):
+        database_from_url("postgres://tousu:pw@db:54x32/tousu")
 
 
 def test_sqlite_runs_in_wal_mode_with_immediate_writes() -> None:

@@ -1,5 +1,5 @@
 import json
-from pathlib import Path
+import os
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,6 +24,15 @@ def may_export(principal: Principal | None, unit_paths: list[str]) -> bool:
     if not unit_paths:
         return any(role in EXPORT_ROLES for role, _ in principal.grants)
     return all(principal.roles_on(path) & EXPORT_ROLES for path in unit_paths)
+
+
+def write_private(path: str, text: str) -> None:
+    """Write the export readable by its owner only (0600, whatever the umask): it holds the
+    customer's identifiers unmasked."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was already there keeps its mode otherwise
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 class Command(BaseCommand):
@@ -64,7 +73,7 @@ class Command(BaseCommand):
                    detail={"reason": options["reason"][:500], "complaints": numbers,
                            "output": options["output"] or "stdout"})
         if options["output"]:
-            Path(options["output"]).write_text(text + "\n", encoding="utf-8")
+            write_private(options["output"], text + "\n")
             self.stderr.write(f"Wrote {len(numbers)} complaint(s) to {options['output']}")
         else:
             self.stdout.write(text)
