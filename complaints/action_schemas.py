@@ -55,6 +55,13 @@ class RecordVisitIn(ActionIn):
     outcome: Text
 
 
+class AnswerVisitIn(ActionIn):
+    """The customer's answer to a proposed visit: once per visit."""
+
+    visit_id: int
+    consent: bool
+
+
 class NoticeIn(ActionIn):
     """The decision notice: how it was verified, the basis and the reasons (CN Art. 19)."""
 
@@ -161,6 +168,7 @@ ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     "add_evidence": EvidenceIn,
     "schedule_visit": ScheduleVisitIn,
     "record_visit": RecordVisitIn,
+    "answer_visit": AnswerVisitIn,
     "note": NoteIn,
     "propose_resolution": ProposeIn,
     "approve": ApproveIn,

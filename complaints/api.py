@@ -4,11 +4,11 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from clocks import service as clocks
 from clocks.models import Deadline
@@ -36,6 +36,7 @@ from complaints.selectors import (
 )
 from org.access import Principal
 from org.models import OrgUnit
+from triage.codes import DIMENSIONS
 from triage.pii import mask_email, mask_id, mask_name, mask_payload, mask_phone, mask_text
 from triage.service import triage_out
 
@@ -46,11 +47,17 @@ ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 def deadline_out(d: Deadline, now: dt.datetime) -> DeadlineOut:
+    # An extension's or a pause's reason is staff's free text: masked like an event's payload.
+    # Its times read in the pack's zone, as its due date does.
+    breached_at = d.breached_at and clocks.in_pack_zone(d.breached_at, d.rule_pack)
     return DeadlineOut(obligation=d.obligation, due_at=clocks.local_due(d), status=d.status,
-                       remaining_s=clocks.remaining_s(d, now), extensions=d.extensions,
-                       paused_intervals=d.paused_intervals, kind=d.kind, rule_pack=d.rule_pack,
+                       remaining_s=clocks.remaining_s(d, now),
+                       extensions=mask_payload(d.extensions),
+                       paused_intervals=mask_payload(d.paused_intervals), kind=d.kind,
+                       rule_pack=d.rule_pack,
                        started_at=clocks.in_pack_zone(d.started_at, d.rule_pack),
-                       breached_at=d.breached_at, restarts=d.restarts)
+                       breached_at=breached_at,
+                       restarts=mask_payload(d.restarts))
 
 
 def complaint_out(principal: Principal, c: Complaint,
@@ -63,7 +70,8 @@ def complaint_out(principal: Principal, c: Complaint,
         number=c.number, state=c.state, version=c.version, channel=c.channel, source=c.source,
         external_ref=c.external_ref, received_at=timezone.localtime(c.received_at),
         unit=c.unit.code, handler=c.handler.get_username() if c.handler else None,
-        severity=c.severity, codes=c.codes, tags=c.tags, signals=c.signals, product=c.product,
+        severity=c.severity, codes=c.codes, tags=c.tags, signals=c.signals,
+        product=mask_text(c.product),
         # Identifiers are masked in every answer; the API has no reveal (the workspace's is
         # audited), so a caller never gets a card number or a phone from the text either.
         content=mask_text(c.content), claim=mask_text(c.claim), amount=c.amount,
@@ -103,8 +111,8 @@ class ListFilters(Schema):
     severity: Severity | None = None
     code: str = Field("", max_length=16)
     channel: Channel | None = None
-    received_from: dt.datetime | None = None
-    received_to: dt.datetime | None = None
+    received_from: AwareDatetime | None = None  # as received_at: ISO 8601 with offset
+    received_to: AwareDatetime | None = None
     overdue: bool | None = None
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=settings.TOUSU_PAGE_SIZE_MAX)
@@ -117,9 +125,21 @@ class ComplaintPage(Schema):
     results: list[ComplaintListItem]
 
 
+def filter_problems(params: QueryDict) -> list[tuple[str, str]]:
+    """A misspelt filter (`status=`) or one given twice would be dropped or half-applied and
+    the caller would take the answer for the filtered one: both are refused instead."""
+    known = ", ".join(ListFilters.model_fields)
+    return [(name, f"未知筛选条件，可选 {known} / unknown filter; known: {known}")
+            for name in params if name not in ListFilters.model_fields] + [
+        (name, "只能给一个值 / give one value") for name, values in params.lists()
+        if name in ListFilters.model_fields and len(values) > 1]
+
+
 @router.get("/complaints", response={200: ComplaintPage, **ERRORS}, summary="List complaints")
 def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     principal: Principal = request.auth  # type: ignore[attr-defined]
+    if problems := filter_problems(request.GET):
+        raise ActionError("筛选条件无效 / Invalid filters", problems)
     unit_path = ""
     if filters.unit:
         unit = OrgUnit.objects.filter(code=filters.unit).first()
@@ -127,6 +147,9 @@ def list_complaints(request: HttpRequest, filters: Query[ListFilters]) -> dict[s
             raise ActionError("未知机构 / Unknown unit", [(
                 "unit", f"没有机构 {filters.unit!r} / no org unit {filters.unit!r}")])
         unit_path = unit.path
+    if filters.code and not any(filters.code in codes for codes in DIMENSIONS.values()):
+        raise ActionError("未知分类代码 / Unknown classification code", [(
+            "code", f"没有分类代码 {filters.code!r} / no classification code {filters.code!r}")])
     if (filters.received_from and filters.received_to
             and filters.received_to < filters.received_from):
         raise ActionError("时间范围无效 / Empty date range", [(

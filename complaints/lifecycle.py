@@ -36,6 +36,7 @@ LIFECYCLE: dict[str, Move] = {
     "add_evidence": Move(OPEN, None, ON_BEHALF),
     "schedule_visit": Move(OPEN, None, WORKERS),
     "record_visit": Move(OPEN, None, WORKERS),
+    "answer_visit": Move(OPEN, None, ON_BEHALF),  # the customer agrees to a visit or declines
     "note": Move(OPEN, None, ON_BEHALF),
     "propose_resolution": Move((S.INVESTIGATING,), (S.AWAITING_APPROVAL, S.RESPONDED), WORKERS),
     "approve": Move((S.AWAITING_APPROVAL,), S.RESPONDED, MANAGERS),
@@ -62,7 +63,7 @@ LIFECYCLE: dict[str, Move] = {
 
 # What an integration key with the `complaints:act` scope may do for the customer.
 INTEGRATION_ACTIONS = frozenset(
-    {"note", "add_evidence", "withdraw", "request_review", "follow_up_result"}
+    {"note", "add_evidence", "answer_visit", "withdraw", "request_review", "follow_up_result"}
 )
 
 

@@ -136,6 +136,7 @@ class Complaint(models.Model):
     add_evidence = _move("add_evidence")
     schedule_visit = _move("schedule_visit")
     record_visit = _move("record_visit")
+    answer_visit = _move("answer_visit")
     note = _move("note")
     propose_resolution = _move("propose_resolution")
     approve = _move("approve")

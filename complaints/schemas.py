@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.conf import settings
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from clocks.choices import ClockFlag
 from complaints import choices as ch
@@ -15,10 +15,13 @@ from triage.pii import cn_id_valid
 from triage.schemas import TriageOut
 
 MAX_TEXT = settings.TOUSU_MAX_TEXT
+CENT = Decimal("0.01")
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 OptText = Annotated[str, Field(max_length=MAX_TEXT)]
 Short = Annotated[str, Field(min_length=1, max_length=200)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+# In cents, however it was written ("1e2", 100): answers, events and letters show "100.00".
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2),
+                  AfterValidator(lambda amount: amount.quantize(CENT))]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

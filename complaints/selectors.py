@@ -11,7 +11,7 @@ from clocks import selectors as clock_reads
 from clocks import service as clocks
 from clocks.choices import DeadlineKind, DeadlineStatus
 from clocks.models import Deadline
-from complaints.choices import State
+from complaints.choices import Severity, State
 from complaints.errors import NotFound
 from complaints.lifecycle import (
     INTEGRATION_ACTIONS,
@@ -89,14 +89,19 @@ def allowed_actions(principal: Principal, complaint: Complaint,
     """The actions the principal may take now, less those the action would refuse: a major
     complaint under investigation answered directly, a review asked for twice or after its
     window, an approval by whom may not give it, a review decided from the complaint's own
-    unit, resuming a clock that is not paused, pausing or extending when no duty clock runs.
-    `deadlines` are the complaint's, when the caller has them already."""
+    unit, a major complaint escalated, a visit recorded that was not scheduled, resuming a
+    clock that is not paused, pausing or extending when no duty clock runs. `deadlines` are
+    the complaint's, when the caller has them already."""
     direct_answer_refused = (complaint.state != State.AWAITING_APPROVAL
                              and always_needs_approval(complaint.severity))
     found = [a for a in allowed_from(complaint.state) if may_act(principal, complaint, a)
              and not (a == "respond" and direct_answer_refused)]
     if "request_review" in found and not review_requestable(complaint, timezone.now()):
         found.remove("request_review")
+    if "escalate" in found and complaint.severity == Severity.MAJOR:
+        found.remove("escalate")  # nothing above it: an escalation would be refused
+    if {"record_visit", "answer_visit"} & set(found):
+        found = _visit_actions(found, complaint)
     if (complaint.state == State.AWAITING_APPROVAL and {"approve", "respond"} & set(found)
             and not may_approve(principal, complaint)):
         found = [a for a in found if a not in ("approve", "respond")]
@@ -106,6 +111,20 @@ def allowed_actions(principal: Principal, complaint: Complaint,
         found = _clock_actions(found, complaint.deadlines.all() if deadlines is None
                                else deadlines)
     return found
+
+
+def _visit_actions(found: list[str], complaint: Complaint) -> list[str]:
+    """Only a scheduled visit can be recorded, and answered once by the customer."""
+    pending = dict(complaint.visits.filter(visited_at__isnull=True)
+                   .values_list("pk", "customer_consent"))
+    answered = set(complaint.events.filter(type="answer_visit").values_list(
+        "payload__visit_id", flat=True)) if "answer_visit" in found else set()
+    refused = set()
+    if not pending:
+        refused.add("record_visit")
+    if not {pk for pk, consent in pending.items() if not consent} - answered:
+        refused.add("answer_visit")
+    return [a for a in found if a not in refused]
 
 
 def _clock_actions(found: list[str], deadlines: Iterable[Deadline]) -> list[str]:

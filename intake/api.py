@@ -146,9 +146,11 @@ class LetterOut(Schema):
     on_timeline: bool
 
 
-def _letter_out(letter: Letter) -> LetterOut:
+def _letter_out(letter: Letter, name: str) -> LetterOut:
+    """The letter as the workspace shows it: the customer's name and identifiers masked."""
     return LetterOut(id=letter.pk, kind=letter.kind, channel=letter.channel,
-                     language=letter.language, subject=letter.subject, body=letter.body,
+                     language=letter.language, subject=letters.masked_letter(letter.subject, name),
+                     body=letters.masked_letter(letter.body, name),
                      template_version=letter.template_version, proof=letter.proof,
                      sent_at=timezone.localtime(letter.sent_at) if letter.sent_at else None,
                      on_timeline=letter.recorded_at is not None)
@@ -166,7 +168,7 @@ def send_letter(request: HttpRequest, number: str, payload: LetterIn) -> Status[
                         code="forbidden")
     letter = letters.send_letter(principal, number, kind=payload.kind, channel=payload.channel,
                                  version=payload.version, proof=payload.proof)
-    return Status(201, _letter_out(letter))
+    return Status(201, _letter_out(letter, letter.complaint.customer.name))
 
 
 @router.get("/complaints/{number}/letters", response={200: list[LetterOut], **ERRORS},
@@ -174,4 +176,5 @@ def send_letter(request: HttpRequest, number: str, payload: LetterIn) -> Status[
 def list_letters(request: HttpRequest, number: str) -> list[LetterOut]:
     principal: Principal = request.auth  # type: ignore[attr-defined]
     complaint = access_complaint(principal, number)
-    return [_letter_out(x) for x in complaint.letters.order_by("created_at", "pk")]
+    name = complaint.customer.name
+    return [_letter_out(x, name) for x in complaint.letters.order_by("created_at", "pk")]

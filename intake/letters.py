@@ -39,6 +39,7 @@ from notify.models import Channel, Notification, Status
 from notify.outbox import enqueue
 from org import cache
 from org.access import Principal
+from triage.pii import mask_name, mask_text
 
 logger = logging.getLogger(__name__)
 ENGINE = Engine(autoescape=False, libraries={}, builtins=["django.template.defaultfilters"])
@@ -52,6 +53,15 @@ def _date(value: dt.datetime | dt.date | None, language: str) -> str:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date()
     return f"{value:%Y年%m月%d日}" if language != "en" else f"{value:%d %B %Y}"
+
+
+def masked_letter(body: str, name: str) -> str:
+    """A letter as staff preview it and the API answers it: the customer's name and identifiers
+    masked, as on every page (the letter itself goes out in full; the audited reveal shows them
+    to staff)."""
+    if name:
+        body = body.replace(name, mask_name(name))
+    return mask_text(body)
 
 
 def template_for(kind: str, language: str) -> LetterTemplate | None:

@@ -20,7 +20,6 @@ from intake.actions import register_with_evidence
 from intake.forms import FIELD_OF, IntakeForm, LetterForm
 from org.access import Principal, staff_principal
 from tousu.messages import validation_message
-from triage.pii import mask_name, mask_text
 
 
 def _staff(request: HttpRequest) -> Principal:
@@ -64,14 +63,6 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/new_complaint.html", {"form": form})
 
 
-def masked_letter(body: str, name: str) -> str:
-    """A letter as staff preview it: the customer's name and identifiers masked, as on every
-    page (the letter itself goes out in full; the audited reveal shows them to staff)."""
-    if name:
-        body = body.replace(name, mask_name(name))
-    return mask_text(body)
-
-
 @login_required
 def send_letter(request: HttpRequest, number: str) -> HttpResponse:
     """Preview a letter from its template and send it (SMS, email) or record it as sent (post,
@@ -87,7 +78,8 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
     preview, kind_errors = None, []
     try:
         subject, body, _ = letters.preview(complaint, kind)
-        preview = {"subject": subject, "body": masked_letter(body, complaint.customer.name)}
+        preview = {"subject": subject,
+                   "body": letters.masked_letter(body, complaint.customer.name)}
     except ActionError as exc:
         kind_errors = [message for _, message in exc.errors] or [exc.detail]
     except ValueError as exc:

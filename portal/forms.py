@@ -1,7 +1,40 @@
+import secrets
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from complaints.actions.common import megabytes
+from complaints.sniff import sniff_type
 from org.models import OrgUnit
+
+
+class EvidenceField(forms.FileField):
+    """An evidence file, refused here (before anything is registered) when it is too large,
+    checked on its declared size before it is read, or not of an accepted type."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        if not upload:
+            return upload
+        limit = settings.TOUSU_MAX_ATTACHMENT_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(_("The file is larger than %(limit)s.")
+                                        % {"limit": megabytes(limit)})
+        upload.seek(0)
+        head = upload.read()
+        upload.seek(0)
+        if sniff_type(head) is None:
+            raise forms.ValidationError(_("This kind of file is not accepted: send a PDF, a "
+                                          "picture, an Office document, a text or a recording."))
+        return upload
+
+
+def one_time_token() -> str:
+    """Rendered with the filing form and sent back as its idempotency key: submitting the same
+    form twice files one complaint."""
+    return secrets.token_urlsafe(18)
 
 
 class FileForm(forms.Form):
@@ -18,7 +51,9 @@ class FileForm(forms.Form):
                             widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
     amount = forms.DecimalField(label=_("Amount in dispute"), required=False, min_value=0,
                                 max_digits=14, decimal_places=2)
-    evidence = forms.FileField(label=_("Evidence (optional)"), required=False)
+    evidence = EvidenceField(label=_("Evidence (optional)"), required=False)
+    token = forms.CharField(widget=forms.HiddenInput, initial=one_time_token, required=False,
+                            max_length=64)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -51,7 +86,7 @@ class InfoForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = EvidenceField(label=_("File"))
 
 
 class VisitForm(forms.Form):
@@ -73,3 +108,8 @@ class SurveyForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
                              min_length=2, max_length=2000)
+
+
+class WithdrawForm(ReasonForm):
+    confirm = forms.BooleanField(label=_("I understand that withdrawing ends the handling of my "
+                                         "complaint."))

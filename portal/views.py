@@ -4,24 +4,27 @@ see only the complaints whose code it verified."""
 
 import base64
 import hashlib
+import re
 import uuid
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from complaints.action_schemas import ACTION_SCHEMAS
 from complaints.actions import register_complaint, run_action
 from complaints.choices import State
-from complaints.errors import ActionError
-from complaints.lifecycle import END
+from complaints.errors import ActionError, Conflict
+from complaints.lifecycle import END, allowed_from
 from complaints.models import Complaint, Event, Visit
 from complaints.schemas import ComplaintIn
 from complaints.selectors import review_requestable
@@ -56,6 +59,18 @@ CUSTOMER_EVENTS = {
     "reopen": gettext_lazy("Your complaint was reopened"),
     "add_evidence": gettext_lazy("Evidence was added"),
 }
+# The customer's own acts on the portal, as the customer reads them; staff notes stay hidden.
+MINE = {"note": gettext_lazy("You added information"),
+        "add_evidence": gettext_lazy("You added evidence")}
+VISIT_ANSWERS = {True: gettext_lazy("You agreed to the proposed visit"),
+                 False: gettext_lazy("You declined the proposed visit")}
+DONE = {"note": gettext_lazy("Thank you: we received your information."),
+        "add_evidence": gettext_lazy("Thank you: we received your file."),
+        "answer_visit": gettext_lazy("Thank you: we received your answer."),
+        "follow_up_result": gettext_lazy("Thank you for your feedback."),
+        "request_review": gettext_lazy("We received your request for a review."),
+        "withdraw": gettext_lazy("Your complaint is withdrawn.")}
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 # Where a schema error lands on the filing form, and the one line the customer reads there:
@@ -86,10 +101,24 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/index.html", {"track": pf.TrackForm()})
 
 
+def in_language(message: str) -> str:
+    """One half of a bilingual "中文 / English" message: the half of the page's language."""
+    zh, sep, en = message.partition(" / ")
+    if not sep:
+        return message
+    return en if (get_language() or "").startswith("en") else zh
+
+
+def _evidence_fields(upload: Any) -> dict[str, str]:
+    """The file as add_evidence takes it; the form's EvidenceField checked its size first."""
+    upload.seek(0)
+    return {"name": (upload.name or "evidence")[-200:],
+            "content_base64": base64.b64encode(upload.read()).decode()}
+
+
 def _evidence(principal: Any, number: str, upload: Any, version: int) -> Complaint:
-    params = ACTION_SCHEMAS["add_evidence"].model_validate({
-        "version": version, "name": (upload.name or "evidence")[-200:],
-        "content_base64": base64.b64encode(upload.read()).decode()})
+    params = ACTION_SCHEMAS["add_evidence"].model_validate(
+        {"version": version, **_evidence_fields(upload)})
     return run_action(principal, number, "add_evidence", params)
 
 
@@ -108,18 +137,33 @@ def file_complaint(request: HttpRequest) -> HttpResponse:
                 "customer": {"name": d["name"], "phone": d["phone"], "email": d["email"],
                              "language": language}}
         principal = portal_principal()
+        # The form's one-time token: a second submit of the same form (a double click, the
+        # back button) returns the complaint the first one filed.
+        token = d["token"] if TOKEN.fullmatch(d["token"] or "") else str(uuid.uuid4())
         try:
             data = ComplaintIn.model_validate(body)
-            complaint = register_complaint(
-                principal, data, idempotency_key=f"portal-{uuid.uuid4()}",
-                request_hash=hashlib.sha256(repr(body).encode()).hexdigest()).complaint
-            if d["evidence"]:
-                _evidence(principal, complaint.number, d["evidence"], complaint.version)
+            registered = register_complaint(
+                principal, data, idempotency_key=f"portal-{token}",
+                request_hash=hashlib.sha256(repr(body).encode()).hexdigest())
         except ActionError as exc:
-            form.add_error(None, exc.detail)
+            if exc.code == "idempotency_mismatch":  # the form sent before, then changed
+                fresh = request.POST.copy()
+                fresh["token"] = pf.one_time_token()
+                form.data = fresh
+                form.add_error(None, _("You already sent this form and your complaint was "
+                                       "registered. Send it again only to file another one."))
+            else:
+                form.add_error(None, in_language(exc.detail))
         except ValidationError as exc:
             show_schema_errors(form, exc, FILE_FIELDS)
         else:
+            complaint = registered.complaint
+            if d["evidence"] and registered.created:
+                try:  # checked by the form already; a refusal now (virus scan) is told apart
+                    _evidence(principal, complaint.number, d["evidence"], complaint.version)
+                except (ActionError, ValidationError):
+                    messages.warning(request, _("Your complaint is registered, but the file "
+                                                "could not be attached."))
             request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []),
                                             complaint.number][-10:]
             return redirect("portal:filed", number=complaint.number)
@@ -137,6 +181,7 @@ def _own(request: HttpRequest, number: str) -> Complaint:
     return complaint
 
 
+@never_cache
 def filed(request: HttpRequest, number: str) -> HttpResponse:
     complaint = _own(request, number)
     return render(request, "portal/filed.html", {
@@ -173,37 +218,46 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/verify.html", {"form": form}, status=400)
 
 
+FORMS: dict[str, type[forms.Form]] = {
+    "note": pf.InfoForm, "add_evidence": pf.EvidenceForm, "follow_up_result": pf.SurveyForm,
+    "request_review": pf.ReasonForm, "withdraw": pf.WithdrawForm}
+
+
 def _forms(c: Complaint) -> dict[str, forms.Form]:
-    found: dict[str, forms.Form] = {}
-    if c.state in END:
-        return found
-    found["note"] = pf.InfoForm(prefix="note")
-    found["add_evidence"] = pf.EvidenceForm(prefix="add_evidence")
-    if c.state == State.FOLLOW_UP:
-        found["follow_up_result"] = pf.SurveyForm(prefix="follow_up_result")
-    if c.state in (State.RESPONDED, State.FOLLOW_UP, State.CLOSED) and review_requestable(
-            c, timezone.now()):
-        found["request_review"] = pf.ReasonForm(prefix="request_review")
-    if c.state != State.CLOSED:
-        found["withdraw"] = pf.ReasonForm(prefix="withdraw")
-    return found
+    """The forms of the customer's actions the complaint's state accepts, and only those."""
+    allowed = set(allowed_from(c.state))
+    if "request_review" in allowed and not review_requestable(c, timezone.now()):
+        allowed.discard("request_review")
+    return {action: form_class(prefix=action) for action, form_class in FORMS.items()
+            if action in allowed}
 
 
 def _customer_label(event: Event) -> Any:
     """What the event means to the customer, or None when it is not shown: a proposal is the
-    decision sent only when it needed no approval (else `approve` sends it)."""
+    decision sent only when it needed no approval (else `approve` sends it); a note only when
+    the customer wrote it on the portal."""
     if event.type == "propose_resolution":
         return DECISION_SENT if event.payload.get("needs_approval") is False else None
+    if event.type == "answer_visit":
+        return VISIT_ANSWERS[bool(event.payload.get("consent"))]
+    if event.actor_label == "portal" and event.type in MINE:
+        return MINE[event.type]
     return CUSTOMER_EVENTS.get(event.type)
 
 
 def _awaiting_answer(c: Complaint) -> QuerySet[Visit]:
-    """The visits the customer may still agree to or decline: not yet made, and still ahead."""
-    return c.visits.filter(visited_at__isnull=True, proposed_at__gt=timezone.now())
+    """The visits the customer may still agree to or decline: not yet made, still ahead, not
+    answered (nor agreed to with staff), while the complaint's state accepts an answer."""
+    if "answer_visit" not in allowed_from(c.state):
+        return c.visits.none()
+    answered = [e.payload.get("visit_id") for e in c.events.filter(type="answer_visit")]
+    return c.visits.filter(visited_at__isnull=True, proposed_at__gt=timezone.now(),
+                           customer_consent=False).exclude(pk__in=answered)
 
 
 def _status_context(c: Complaint, bound: tuple[str, forms.Form] | None = None) -> dict[str, Any]:
-    events = [{"at": e.at, "label": label, "mine": e.actor_label == "portal"}
+    events = [{"at": e.at, "label": label, "mine": e.actor_label == "portal",
+               "text": e.payload.get("text", "") if e.type == "note" else ""}
               for e in c.events.order_by("seq") if (label := _customer_label(e)) is not None]
     action_forms = _forms(c)
     if bound and not bound[0].startswith("visit"):
@@ -220,36 +274,42 @@ def _status_context(c: Complaint, bound: tuple[str, forms.Form] | None = None) -
             "deadline": c.deadlines.filter(obligation="decision").first()}
 
 
+@never_cache
 def status(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "portal/status.html", _status_context(_own(request, number)))
 
 
-def _params(action: str, form: forms.Form, c: Complaint) -> Any:
+def _params(action: str, form: forms.Form, version: int) -> Any:
     d = dict(form.cleaned_data)
     if action == "add_evidence":
-        upload = d.pop("file")
-        d = {"name": (upload.name or "evidence")[-200:],
-             "content_base64": base64.b64encode(upload.read()).decode()}
+        d = _evidence_fields(d.pop("file"))
     elif action == "withdraw":
+        d.pop("confirm")
         d["via"] = "web"
     elif action.startswith("visit"):
-        agreed = d["answer"] == "accept"
-        action, d = "note", {"text": (
-            f"客户{'同意' if agreed else '拒绝'}上门核实（#{d['visit']}） / The customer "
-            f"{'accepts' if agreed else 'declines'} the proposed visit #{d['visit']}")}
-    return action, ACTION_SCHEMAS[action].model_validate({"version": c.version, **d})
+        action, d = "answer_visit", {"visit_id": d["visit"], "consent": d["answer"] == "accept"}
+    return action, ACTION_SCHEMAS[action].model_validate({"version": version, **d})
+
+
+def _version(request: HttpRequest, c: Complaint) -> int:
+    """The version of the complaint the customer's page showed: a second post of the same form
+    (a double click) then meets the first one's change instead of repeating it."""
+    sent = request.POST.get("version", "")
+    return int(sent) if sent.isdigit() else c.version
 
 
 @require_POST
+@never_cache
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     c = _own(request, number)
-    form_class = {"note": pf.InfoForm, "add_evidence": pf.EvidenceForm,
-                  "follow_up_result": pf.SurveyForm, "request_review": pf.ReasonForm,
-                  "withdraw": pf.ReasonForm}.get(action)
+    form_class = FORMS.get(action)
     if action.startswith("visit"):
         visit = action.removeprefix("visit")
-        if not (visit.isdigit() and request.POST.get(f"{action}-visit") == visit
-                and _awaiting_answer(c).filter(pk=int(visit)).exists()):
+        if not (visit.isdigit() and request.POST.get(f"{action}-visit") == visit):
+            raise Http404
+        if not _awaiting_answer(c).filter(pk=int(visit)).exists():
+            if c.events.filter(type="answer_visit", payload__visit_id=int(visit)).exists():
+                return redirect("portal:status", number=number)  # answered: a second post
             raise Http404
         form_class = pf.VisitForm
     if form_class is None:
@@ -257,11 +317,16 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     form = form_class(request.POST, request.FILES, prefix=action)
     if form.is_valid():
         try:
-            name, params = _params(action, form, c)
+            name, params = _params(action, form, _version(request, c))
             run_action(portal_principal(), number, name, params)
+            messages.success(request, DONE[name])
             return redirect("portal:status", number=number)
         except ActionError as exc:
-            form.add_error(None, "; ".join(m for _f, m in exc.errors) or exc.detail)
+            form.add_error(None, _(
+                "Your complaint changed since this page was shown (or this form was sent twice): "
+                "check what has happened above before sending again.")
+                if isinstance(exc, Conflict) and exc.code == "stale_version" else
+                "; ".join(in_language(m) for _f, m in exc.errors) or in_language(exc.detail))
         except ValidationError as exc:
             show_schema_errors(form, exc)
     return render(request, "portal/status.html",

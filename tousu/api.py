@@ -64,7 +64,8 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 
 
 def on_media_type(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error(request, 415, "Send JSON", [("Content-Type", "must be application/json")],
+    return error(request, 415, "Send JSON",
+                 [("Content-Type", "须为 application/json / must be application/json")],
                  "unsupported_media_type")
 
 
@@ -73,7 +74,7 @@ def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Reading a form body that is not one (multipart without a boundary) for the session's CSRF
     # check raised past ninja: Django answered with its HTML 400 page, not the error shape.
     return error(request, 400, "The request body could not be read",
-                 [("body", "malformed multipart body")], "invalid_body")
+                 [("body", "multipart 请求体格式错误 / malformed multipart body")], "invalid_body")
 
 
 @api.exception_handler(DataError)
@@ -81,18 +82,21 @@ def on_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Input the database refuses to store or compare (PostgreSQL: a NUL character in a path or
     # query parameter) is the client's error, not a 500; the statement's transaction rolled back.
     return error(request, 400, "The request has a value the database cannot take",
-                 [("request", "invalid characters")], "invalid_value")
+                 [("request", "含有无效字符 / invalid characters")], "invalid_value")
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error(request, 413, "The request is too large", [("body", "too large")], "too_large")
+    return error(request, 413, "The request is too large", [("body", "请求体过大 / too large")],
+                 "too_large")
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error(request, 401, "Authentication required",
-                 [("Authorization", "send a valid bearer API key or sign in")], "unauthenticated")
+                 [("Authorization",
+                   "请使用有效的 API 密钥或登录 / send a valid bearer API key or sign in")],
+                 "unauthenticated")
 
 
 @api.exception_handler(HttpError)
@@ -101,8 +105,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if request.content_type != "application/json":
             return on_media_type(request, exc)
         return error(request, 400, "The request body is not valid JSON",
-                     [("body", "invalid JSON")], "invalid_json")
-    return error(request, exc.status_code, str(exc), [("request", str(exc))], "http_error")
+                     [("body", "不是有效的 JSON / invalid JSON")], "invalid_json")
+    if exc.status_code == 403 and "CSRF" in str(exc):  # a signed-in session without the token
+        return error(request, 403, "CSRF check failed", [(
+            "X-CSRFToken", "CSRF 校验失败：请在 X-CSRFToken 头中发送 csrftoken / send the "
+            "csrftoken cookie's value in the X-CSRFToken header")], "csrf_failed")
+    return error(request, exc.status_code, str(exc), [("request", f"请求无法处理 / {exc}")],
+                 "http_error")
 
 
 from complaints.api import router as complaints_router  # noqa: E402

@@ -18,10 +18,15 @@ ZH_BY_TYPE = {
     "too_long": "最多 {max_length} 项",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "decimal_type": "应为数字",
+    "finite_number": "应为有限的数字",
     "bool_parsing": "应为 true 或 false",
     "decimal_parsing": "应为数字",
     "decimal_max_places": "最多 {decimal_places} 位小数",
     "decimal_max_digits": "最多 {max_digits} 位数字",
+    "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
     "greater_than_equal": "不能小于 {ge}",
     "greater_than": "必须大于 {gt}",
     "less_than_equal": "不能大于 {le}",
@@ -44,6 +49,8 @@ ZH_BY_CODE = {
     "too_large": "请求过大",
     "unauthenticated": "需要身份认证：请使用有效的 API 密钥或登录",
     "forbidden": "无权执行此操作",
+    "csrf_failed": "CSRF 校验失败",
+    "http_error": "请求无法处理",
     "not_found": "未找到",
     "method_not_allowed": "此路径不支持该请求方法",
     "stale_version": "投诉已被他人修改，请刷新后重试",
@@ -68,8 +75,8 @@ def validation_message(error: dict[str, Any]) -> str:
     if kind == "value_error":
         return f"无效：{error.get('ctx', {}).get('error', english)}"
     template = ZH_BY_TYPE.get(kind)
-    if template is None:
-        return english
+    if template is None:  # a type not worded yet: never English alone
+        return f"无效：{english}"
     try:
         return template.format(**error.get("ctx", {}))
     except (KeyError, IndexError):

@@ -57,7 +57,8 @@ def unknown_codes(codes: dict[str, str]) -> list[tuple[str, str]]:
     for dimension, code in codes.items():
         if dimension not in DIMENSIONS:
             known = ", ".join(DIMENSIONS)
-            problems.append((f"codes.{dimension}", f"unknown dimension; known: {known}"))
+            problems.append((f"codes.{dimension}",
+                             f"未知维度，可选 {known} / unknown dimension; known: {known}"))
         elif code not in DIMENSIONS[dimension]:
-            problems.append((f"codes.{dimension}", f"unknown code {code!r}"))
+            problems.append((f"codes.{dimension}", f"未知代码 {code!r} / unknown code {code!r}"))
     return problems

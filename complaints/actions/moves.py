@@ -203,6 +203,31 @@ def record_visit(ctx: Ctx, c: Complaint, p: s.RecordVisitIn) -> dict[str, Any]:
     return {"visit_id": visit.pk, "visited_at": visit.visited_at, "outcome": p.outcome}
 
 
+def visit_answered(visit: Visit) -> bool | None:
+    """The customer's answer to a visit: True (agreed, also when staff recorded the consent
+    when scheduling it), False (declined) or None (not answered yet)."""
+    if visit.customer_consent:
+        return True
+    answer = visit.complaint.events.filter(type="answer_visit",
+                                           payload__visit_id=visit.pk).first()
+    return None if answer is None else bool(answer.payload.get("consent"))
+
+
+def answer_visit(ctx: Ctx, c: Complaint, p: s.AnswerVisitIn) -> dict[str, Any]:
+    """The customer agrees to a proposed visit (record_visit needs the consent) or declines it;
+    one answer per visit."""
+    visit = c.visits.filter(pk=p.visit_id, visited_at__isnull=True).first()
+    if visit is None:
+        raise bad("visit_id", "没有待答复的上门核实 / no proposed visit to answer")
+    if visit_answered(visit) is not None:
+        raise bad("visit_id", "已答复过此次上门 / this visit has already been answered")
+    if p.consent:
+        visit.customer_consent = True
+        visit.save(update_fields=["customer_consent"])
+    ctx.move(c)
+    return {"visit_id": visit.pk, "consent": p.consent}
+
+
 def note(ctx: Ctx, c: Complaint, p: s.NoteIn) -> dict[str, Any]:
     ctx.move(c)
     return {"text": p.text}
@@ -358,7 +383,8 @@ def tag_root_cause(ctx: Ctx, c: Complaint, p: s.RootCauseIn) -> dict[str, Any]:
 HANDLERS: dict[str, Handler] = {
     "accept": accept, "decline": decline, "assign": assign, "claim": claim,
     "contact": contact, "add_evidence": add_evidence, "schedule_visit": schedule_visit,
-    "record_visit": record_visit, "note": note, "propose_resolution": propose_resolution,
+    "record_visit": record_visit, "answer_visit": answer_visit, "note": note,
+    "propose_resolution": propose_resolution,
     "approve": approve, "return": return_, "respond": respond,
     "start_follow_up": start_follow_up, "follow_up_result": follow_up_result,
     "request_review": request_review, "decide_review": decide_review, "refer": refer,

@@ -31,6 +31,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "schedule_visit": {"proposed_at": "2026-12-01T10:00:00+08:00", "place": "客户家中",
                        "customer_consent": True},
     "record_visit": {"outcome": "已上门核实"},
+    "answer_visit": {"consent": True},
     "note": {"text": "内部备注"},
     "propose_resolution": {**NOTICE, "remedy": "refund", "amount": "300.00"},
     "return": {"reason": "金额依据不足"},
@@ -62,6 +63,8 @@ def _prepare(action: str, c: Complaint, register: Any) -> dict[str, Any]:
                                   needs_approval=True, proposed_by="staff:alice", proposed_at=now)
     if action == "record_visit":
         Visit.objects.create(complaint=c, proposed_at=now, place="网点", customer_consent=True)
+    if action == "answer_visit":
+        payload["visit_id"] = Visit.objects.create(complaint=c, proposed_at=now, place="网点").pk
     if action == "request_review":
         clocks.open_review_window(c.pk, now)
     if action == "decide_review":

@@ -228,8 +228,9 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
     withdrawn = _file(walk, customer, "My card was blocked for no reason" if en
                       else "银行卡无故被冻结")
     customer.goto(f"{url}/portal/c/{withdrawn}/")
-    _customer_acts(walk, customer, "withdraw", lambda: customer.fill(
-        "#id_withdraw-reason", "Sorted out at the branch" if en else "已在网点解决"))
+    _customer_acts(walk, customer, "withdraw", lambda: (customer.fill(
+        "#id_withdraw-reason", "Sorted out at the branch" if en else "已在网点解决"),
+        customer.check("#id_withdraw-confirm")))
     assert customer.get_attribute("#state", "data-state") == "withdrawn"
     customer.context.close()
 
@@ -267,8 +268,7 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
         ("claim", {}), ("contact", {"summary": "已电话联系客户"}),
         ("note", {"text": "客户提供了扣费短信"}),
         ("add_evidence", {"content_base64": evidence, "description": "扣费短信截图"}),
-        ("schedule_visit", {"proposed_at": visit_at, "place": "朝阳支行营业厅",
-                            "customer_consent": True}),
+        ("schedule_visit", {"proposed_at": visit_at, "place": "朝阳支行营业厅"}),
     ])
     assert _state(number) == "investigating"
 
@@ -283,8 +283,12 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
     assert customer.get_attribute("#state", "data-state") == "investigating"
     walk.shot(customer, "portal-track")
     customer.select_option("select[name$='-answer']", "accept")
-    customer.click(".card:has(select[name$='-answer']) button[type=submit]")
-    assert customer.locator("select[name$='-answer']").count() == 1  # still proposed, answered
+    with customer.expect_navigation():
+        customer.click(".card:has(select[name$='-answer']) button[type=submit]")
+    assert customer.locator("select[name$='-answer']").count() == 0  # answered once
+    assert ("You agreed to the proposed visit" if en else "您同意了上门核实") in \
+        customer.inner_text(".timeline")
+    walk.portal_clicked.add("answer_visit")
     _customer_acts(walk, customer, "note", lambda: customer.fill(
         "#id_note-text", "The fee was charged on 1 May" if en else "扣费时间为5月1日"))
     _customer_acts(walk, customer, "add_evidence", lambda: customer.set_input_files(

@@ -79,7 +79,8 @@ def test_staff_notes_are_not_shown_and_the_customer_can_withdraw(cast: Any) -> N
     page = client.get(f"/portal/c/{number}/").content.decode()
     assert "SECRET" not in page
     client.post(f"/portal/c/{number}/note/", {"note-text": "补充：交易时间为晚上"})
-    response = client.post(f"/portal/c/{number}/withdraw/", {"withdraw-reason": "已自行解决"})
+    response = client.post(f"/portal/c/{number}/withdraw/", {"withdraw-reason": "已自行解决",
+                                                             "withdraw-confirm": "on"})
     assert response.status_code == 302
     assert Complaint.objects.get(number=number).state == "withdrawn"
 
@@ -211,8 +212,9 @@ def test_only_the_complaints_own_visits_awaiting_an_answer_are_answered(cast: An
                                  place="朝阳支行营业厅", customer_consent=True)
             continue
         _act(cast, "alice", where, "schedule_visit", proposed_at=when, place="朝阳支行营业厅",
-             customer_consent=True)
+             customer_consent=False)
     waiting, gone, done, elsewhere = Visit.objects.order_by("pk")
+    Visit.objects.filter(pk=done.pk).update(customer_consent=True)
     _act(cast, "alice", number, "record_visit", visit_id=done.pk, outcome="客户出示扣费短信")
     page = client.get(f"/portal/c/{number}/")
     assert [v.pk for v, _form in page.context["visits"]] == [waiting.pk]
@@ -225,11 +227,11 @@ def test_only_the_complaints_own_visits_awaiting_an_answer_are_answered(cast: An
                               f"visit{waiting.pk}-answer": "accept"})
     assert mismatched.status_code == 404
     assert not Visit.objects.get(pk=waiting.pk).complaint.events.filter(
-        type="note", actor_label="portal").exists()
+        type="answer_visit").exists()
     agreed = client.post(f"/portal/c/{number}/visit{waiting.pk}/",
                          {f"visit{waiting.pk}-visit": waiting.pk,
                           f"visit{waiting.pk}-answer": "accept"})
     assert agreed.status_code == 302
-    note = Visit.objects.get(pk=waiting.pk).complaint.events.get(type="note",
-                                                                 actor_label="portal")
-    assert f"#{waiting.pk}" in note.payload["text"]
+    answer = Visit.objects.get(pk=waiting.pk).complaint.events.get(type="answer_visit",
+                                                                   actor_label="portal")
+    assert answer.payload == {"visit_id": waiting.pk, "consent": True}
