@@ -17,6 +17,7 @@ from complaints.lifecycle import (
     INTEGRATION_ACTIONS,
     LIFECYCLE,
     MANAGERS,
+    OPEN,
     allowed_from,
     always_needs_approval,
 )
@@ -140,7 +141,10 @@ def _clock_actions(found: list[str], deadlines: Iterable[Deadline]) -> list[str]
 
 
 def overdue_filter(now: dt.datetime) -> Q:
-    return Q(Exists(Deadline.objects.filter(clock_reads.overdue(now), complaint=OuterRef("pk"))))
+    """Open complaints with a duty overdue (a closed, withdrawn or merged complaint keeps its
+    breach on record, but nothing is owed on it any more)."""
+    return Q(state__in=OPEN) & Q(Exists(Deadline.objects.filter(
+        clock_reads.overdue(now), complaint=OuterRef("pk"))))
 
 
 def filter_complaints(

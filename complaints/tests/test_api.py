@@ -461,3 +461,15 @@ def test_clock_actions_are_listed_only_while_the_action_would_be_accepted(
     assert {"resume", "extend"} <= listed() and "pause" not in listed()
     c.deadlines.update(status="breached", paused_since=None)
     assert not {"pause", "extend", "resume"} & listed()
+
+
+def test_overdue_lists_only_complaints_on_which_something_is_still_owed(
+        cast: Any, register: Any) -> None:
+    from complaints.tests.helpers import act
+
+    late, gone = register(), register(customer={"name": "李四", "phone": "13900001111"})
+    for c in (late, gone):
+        c.deadlines.filter(obligation="decision").update(status="breached")
+    act(cast, "mia", gone, "withdraw", reason="客户撤诉", via="phone")
+    found = cast.client("mia").get("/api/v1/complaints", {"overdue": True}).json()
+    assert [r["number"] for r in found["results"]] == [late.number]
