@@ -171,6 +171,17 @@ def cancel_open(complaint_id: int) -> None:
         status=DS.CANCELLED)
 
 
+def end_duties(complaint_id: int) -> list[str]:
+    """Cancel the bank's running duties (not the customer's windows): the complaint went to a
+    body outside the bank (mediation, arbitration, a court, the regulator), whose time is not
+    the bank's to answer in. Returns the obligations ended."""
+    rows = Deadline.objects.filter(complaint_id=complaint_id, status__in=RUNNING,
+                                   kind=DeadlineKind.DUTY)
+    ended = sorted(rows.values_list("obligation", flat=True))
+    rows.update(status=DS.CANCELLED, paused_since=None)
+    return ended
+
+
 # Restarts ----------------------------------------------------------------------------------------
 
 def _restart(pack: RulePack, rule: ObligationRule, deadline: Deadline, at: dt.datetime,

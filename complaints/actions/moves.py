@@ -236,8 +236,10 @@ def note(ctx: Ctx, c: Complaint, p: s.NoteIn) -> dict[str, Any]:
 def refer(ctx: Ctx, c: Complaint, p: s.ReferIn) -> dict[str, Any]:
     row = Referral.objects.create(complaint=c, kind=p.kind, body=p.body, reference=p.reference,
                                   referred_at=ctx.now)
+    ended = clocks.end_duties(c.pk)
     ctx.move(c)
-    return {"referral_id": row.pk, "kind": p.kind, "body": p.body, "reference": p.reference}
+    return {"referral_id": row.pk, "kind": p.kind, "body": p.body, "reference": p.reference,
+            "deadlines_ended": ended}
 
 
 def record_referral_outcome(ctx: Ctx, c: Complaint, p: s.ReferralOutcomeIn) -> dict[str, Any]:

@@ -31,6 +31,7 @@ KEY_LABELS = {
     "resolution_id": gettext_lazy("Resolution number"),
     "referral_id": gettext_lazy("Referral number"), "from_unit": gettext_lazy("From unit"),
     "proposed_by": gettext_lazy("Proposed by"), "into": gettext_lazy("Merged into"),
+    "deadlines_ended": gettext_lazy("Deadlines ended"),
 }
 # Payload keys that hold a stored code of a choice list: shown by the choice's label.
 CHOICES_OF = {"channel": ch.Channel, "source": ch.Source, "severity": ch.Severity,

@@ -1,5 +1,5 @@
-"""Resuming a paused clock tells the customer, with the new due date: the pause notice promised
-it."""
+"""Customer notices (resuming a paused clock tells the new due date, as the pause notice
+promised; Chinese e-mail subjects; English pause wording) and what a referral does to clocks."""
 
 from typing import Any
 
@@ -38,3 +38,12 @@ def test_the_english_pause_notice_reads_as_a_sentence(cast: Any, register: Any) 
     body = Notification.objects.get(complaint=c, kind="pause_notice").body
     assert "is paused while we wait for the correction or the material we asked you for" in body
     assert "takes place" not in body
+
+
+def test_a_referral_ends_the_banks_running_duties_and_says_which(cast: Any,
+                                                                 register: Any) -> None:
+    c = investigating(cast, register())
+    c = act(cast, "alice", c, "refer", kind="litigation", body="北京市朝阳区人民法院")
+    statuses = dict(c.deadlines.filter(kind="duty").values_list("obligation", "status"))
+    assert statuses["decision"] == "cancelled" and "open" not in statuses.values()
+    assert "decision" in c.events.get(type="refer").payload["deadlines_ended"]
