@@ -34,6 +34,7 @@ from portal.ratelimit import allow, client_ip
 from workspace.forms import bilingual
 
 SESSION_KEY = "portal_numbers"
+YOU_CONTACTED_US = gettext_lazy("You contacted us")
 DECISION_SENT = gettext_lazy("We sent you our decision")
 # Events a customer sees, with what they mean to the customer; staff notes are never shown.
 CUSTOMER_EVENTS = {
@@ -240,6 +241,8 @@ def _customer_label(event: Event) -> Any:
         return DECISION_SENT if event.payload.get("needs_approval") is False else None
     if event.type == "answer_visit":
         return VISIT_ANSWERS[bool(event.payload.get("consent"))]
+    if event.type == "contact" and event.payload.get("outbound") is False:
+        return YOU_CONTACTED_US
     if event.actor_label == "portal" and event.type in MINE:
         return MINE[event.type]
     return CUSTOMER_EVENTS.get(event.type)

@@ -235,3 +235,16 @@ def test_only_the_complaints_own_visits_awaiting_an_answer_are_answered(cast: An
     answer = Visit.objects.get(pk=waiting.pk).complaint.events.get(type="answer_visit",
                                                                    actor_label="portal")
     assert answer.payload == {"visit_id": waiting.pk, "consent": True}
+
+
+def test_a_call_from_the_customer_is_not_shown_as_ours(cast: Any) -> None:
+    from portal.views import YOU_CONTACTED_US
+
+    client = Client()
+    number = _file(client)
+    _investigating(cast, number)
+    _act(cast, "alice", number, "contact", kind="call", summary="客户来电询问进度",
+         outbound=False)
+    _act(cast, "alice", number, "contact", kind="call", summary="回电说明情况")
+    labels = [str(e["label"]) for e in client.get(f"/portal/c/{number}/").context["events"]]
+    assert labels.count(str(YOU_CONTACTED_US)) == 1 and labels.count("我们已与您联系") == 1
