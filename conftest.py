@@ -43,6 +43,7 @@ def _fresh_triage() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fast_settings(settings: Any, tmp_path: Any) -> None:
     from org import cache
+    from tousu.envconf import cache_settings
 
     cache.clear()  # rolled-back test data fires no signals; ids may be reused
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -50,6 +51,9 @@ def _fast_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TOUSU_MAX_RECEIVED_AGE_DAYS = 100_000  # tests register on fixed dates of the past
+    # The cache (rate limits) in each test database, rolled back with it: never the Redis that
+    # the PostgreSQL pass shares between its workers and its Celery tests.
+    settings.CACHES = cache_settings("")
 
 
 class Cast:

@@ -23,6 +23,23 @@ Short = Annotated[str, Field(min_length=1, max_length=200)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2),
                   AfterValidator(lambda amount: amount.quantize(CENT))]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+_CN_MOBILE = re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$")
+
+
+def canonical_phone(value: str) -> str:
+    """A phone as stored and hashed, so a returning customer is found however it was typed:
+    spaces and dashes dropped, a mainland mobile without its +86 / 0086 prefix."""
+    compact = re.sub(r"[ \-]", "", value)
+    found = _CN_MOBILE.match(compact)
+    return found.group(1) if found else compact
+
+
+def is_mobile(value: str) -> bool:
+    """Whether a text message can reach the number: a mainland mobile, or a number abroad given
+    with its country code (a mainland landline such as 010-12345678 cannot take one)."""
+    phone = canonical_phone(value)
+    return bool(re.fullmatch(r"1[3-9]\d{9}", phone)) or (
+        phone.startswith("+") and not phone.startswith("+86"))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -66,7 +83,7 @@ class CustomerIn(Strict):
     def _phone(cls, value: str) -> str:
         if value and not _PHONE.match(value):
             raise ValueError("不是有效的电话号码 / not a phone number")
-        return value
+        return canonical_phone(value)
 
     @field_validator("email")
     @classmethod

@@ -15,6 +15,21 @@ PAUSE_EN = (
     "{{ pause_reason }}; this time does not count against the limit. We will tell you as soon "
     "as we resume."
 )
+# A changed decision is stated in full: the new decision, remedy and amount.
+REVIEW_ZH = (
+    "{{ customer_name }}：您对投诉{{ number }}处理决定提出的核查（复核）申请，结论为："
+    "{{ review_outcome }}。{% if decision %}变更后的处理决定：{{ decision }}{% if remedy %}，"
+    "处理措施：{{ remedy }}{% if amount %}，金额人民币{{ amount }}元{% endif %}{% endif %}。"
+    "{% endif %}理由：{{ review_reasons }}\n如仍有异议，您可以向依法设立的调解组织申请调解，"
+    "依据仲裁协议申请仲裁，或者向人民法院提起诉讼。"
+)
+REVIEW_EN = (
+    "Dear {{ customer_name }}, we have reviewed our decision on complaint {{ number }}: "
+    "{{ review_outcome }}.{% if decision %} Our decision is now: {{ decision }}{% if remedy %}; "
+    "what we will do: {{ remedy }}{% if amount %} ({{ amount }}){% endif %}{% endif %}."
+    "{% endif %} Reasons: {{ review_reasons }}\nIf you still disagree, you may apply for "
+    "mediation, go to arbitration under an arbitration agreement, or bring a claim in court."
+)
 # DISP 1.6.2R and DISP 1 Annex 3R (the firm does not consent to time limits being waived).
 FOS_EN = (
     "If you are not satisfied with this final response, you have the right to refer your "
@@ -82,14 +97,8 @@ TEMPLATES = [
      "答复。处理决定：{{ decision }}。\n核实情况：{{ verification }}\n处理依据：{{ basis }}\n"
      "处理理由：{{ reasons }}\n{% if remedy %}补救措施：{{ remedy }}{% if amount %}"
      "（金额{{ amount }}）{% endif %}。\n{% endif %}" + FOS_ZH),
-    ("review_decision", "zh-Hans", "", "投诉核查（复核）结论告知书 {{ number }}",
-     "{{ customer_name }}：您对投诉{{ number }}处理决定提出的核查（复核）申请，结论为："
-     "{{ review_outcome }}。理由：{{ review_reasons }}\n如仍有异议，您可以向依法设立的调解组织"
-     "申请调解，依据仲裁协议申请仲裁，或者向人民法院提起诉讼。"),
-    ("review_decision", "en", "", "Review of complaint {{ number }}",
-     "Dear {{ customer_name }}, we have reviewed our decision on complaint {{ number }}: "
-     "{{ review_outcome }}. Reasons: {{ review_reasons }}\nIf you still disagree, you may apply "
-     "for mediation, go to arbitration under an arbitration agreement, or bring a claim in court."),
+    ("review_decision", "zh-Hans", "", "投诉核查（复核）结论告知书 {{ number }}", REVIEW_ZH),
+    ("review_decision", "en", "", "Review of complaint {{ number }}", REVIEW_EN),
 ]
 
 

@@ -10,7 +10,8 @@ Letters sent by post, read out on a call or handed over are recorded by staff wi
 
 Template variables: number, customer_name, received_date, due_date, today, unit, decision,
 verification, basis, reasons, remedy, amount, review_outcome, review_reasons,
-extension_reason, pause_reason, pause_detail (dates as text in the letter's language)."""
+extension_reason, pause_reason, pause_detail (dates as text in the letter's language). In a
+review decision, decision, remedy and amount are the changed decision (empty when upheld)."""
 
 import datetime as dt
 import functools
@@ -28,7 +29,7 @@ from django.utils import timezone
 
 from clocks import packs
 from clocks.models import Deadline
-from complaints.choices import PAUSE_WHILE_EN, PauseReason
+from complaints.choices import PAUSE_WHILE_EN, PauseReason, ReviewOutcome
 from complaints.errors import ActionError, Conflict, Forbidden
 from complaints.models import Complaint, Resolution, ReviewRequest
 from complaints.selectors import access_complaint, may_act
@@ -121,20 +122,26 @@ def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> d
     if kind == LetterKind.DECISION_NOTICE:
         r = decided_resolution(c)
         if r is not None:
-            english = language == "en"
-            decision, remedy = r.get_decision_display(), r.get_remedy_display()
-            ctx.update(
-                decision=decision.split(" ", 1)[1 if english else 0],
-                remedy=remedy.split(" ", 1)[1 if english else 0] if r.remedy != "none" else "",
-                amount=_money(r.amount, language), verification=r.verification, basis=r.basis,
-                reasons=r.reasons)
+            ctx.update(_decision(r, language), verification=r.verification, basis=r.basis,
+                       reasons=r.reasons)
     if kind == LetterKind.REVIEW_DECISION:
         review = decided_review(c)
         if review is not None:
             outcome = review.get_outcome_display()
             ctx.update(review_outcome=outcome.split(" ", 1)[1 if language == "en" else 0],
                        review_reasons=review.reasons)
+            changed = decided_resolution(c) if review.outcome == ReviewOutcome.CHANGED else None
+            if changed is not None:  # the decision the review changed to
+                ctx.update(_decision(changed, language))
     return ctx
+
+
+def _decision(r: Resolution, language: str) -> dict[str, str]:
+    """The decision, remedy and amount of a resolution, in the letter's language."""
+    half = 1 if language == "en" else 0
+    return {"decision": r.get_decision_display().split(" ", 1)[half],
+            "remedy": r.get_remedy_display().split(" ", 1)[half] if r.remedy != "none" else "",
+            "amount": _money(r.amount, language)}
 
 
 def decided_resolution(c: Complaint) -> Resolution | None:

@@ -14,6 +14,7 @@ SUBJECTS_ZH = {
     "extension_notice": "投诉处理期限延长告知", "pause_notice": "投诉处理期限中止告知",
     "resume_notice": "投诉恢复处理告知", "decision_notice": "投诉处理决定告知",
     "review_decision": "投诉复核决定告知", "portal_code": "投诉查询验证码",
+    "review_received": "投诉复核申请收到告知", "referral_notice": "投诉转介告知",
 }
 # Set by the intake app: (complaint, kind, channel, address, dedupe_key, subject, body, due_at)
 # -> the subject and body to send, from the editable letter template, keeping the letter as

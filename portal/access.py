@@ -66,3 +66,9 @@ def check_code(number: str, code: str) -> bool:
         row.used = ok
         row.save(update_fields=["attempts", "used"])
         return ok
+
+
+def code_exhausted(number: str) -> bool:
+    """True when the latest unexpired code of this number has had all its attempts."""
+    return (TrackingCode.objects.filter(number=number, used=False, expires_at__gt=timezone.now())
+            .order_by("-pk").values_list("attempts", flat=True).first() or 0) >= MAX_ATTEMPTS

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaints.actions.common import megabytes
+from complaints.schemas import is_mobile
 from complaints.sniff import sniff_type
 from org.models import OrgUnit
 
@@ -60,6 +61,13 @@ class FileForm(forms.Form):
         units = OrgUnit.objects.filter(active=True, kind__in=["branch", "sub_branch"])
         self.fields["account_branch"].choices = [  # type: ignore[attr-defined]
             ("", "—"), *((u.code, u.name) for u in units.order_by("path"))]
+
+    def clean_phone(self) -> str:
+        """A text message must reach it: no landline in the mobile field."""
+        phone: str = self.cleaned_data["phone"].strip()
+        if phone and not is_mobile(phone):
+            raise forms.ValidationError(_("Enter a valid mobile phone number."))
+        return phone
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -1,17 +1,40 @@
-"""Fixed-window rate limits on the portal's unauthenticated endpoints, in Django's cache (one
-process's memory in the embedded default, Redis in production)."""
+"""Fixed-window rate limits on the portal's unauthenticated endpoints, in Django's cache: Redis
+when REDIS_URL is set (shared by every web server), else a table in the database (shared by the
+processes of one machine, kept over restarts; tousu.envconf.cache_settings)."""
 
+import hashlib
+import hmac
+import time
+
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The customer's address: REMOTE_ADDR, or behind TOUSU_TRUSTED_PROXIES proxies that each
+    append to X-Forwarded-For, the right-most hop none of them added (a client may put anything
+    to the left of it)."""
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.TOUSU_TRUSTED_PROXIES
+    hops = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if hop.strip()]
+    if proxies <= 0 or not hops:
+        return remote
+    return hops[-proxies] if len(hops) >= proxies else hops[0]
+
+
+def retry_after(window_s: int) -> int:
+    """Seconds until the current window ends."""
+    return window_s - int(time.time()) % window_s
 
 
 def allow(bucket: str, key: str, limit: int, window_s: int) -> bool:
-    """True while fewer than `limit` calls were made for (bucket, key) in this window."""
-    name = f"portal-rl:{bucket}:{key}"
+    """True while fewer than `limit` calls were made for (bucket, key) in this window. Counted
+    with add and incr: atomic on Redis, one statement each on the database."""
+    # Addresses and complaint numbers are kept only as keyed hashes (the table keeps expired rows).
+    digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+    name = f"portal-rl:{bucket}:{digest[:32]}:{int(time.time()) // window_s}"
     if cache.add(name, 1, window_s):
         return True
     try:

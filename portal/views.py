@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -29,8 +29,9 @@ from complaints.models import Complaint, Event, Visit
 from complaints.schemas import ComplaintIn
 from complaints.selectors import review_requestable
 from portal import forms as pf
-from portal.access import check_code, portal_principal, send_code
-from portal.ratelimit import allow, client_ip
+from portal.access import check_code, code_exhausted, portal_principal, send_code
+from portal.outcome import decision_context, outcome_context
+from portal.ratelimit import allow, client_ip, retry_after
 from workspace.forms import bilingual
 
 SESSION_KEY = "portal_numbers"
@@ -197,7 +198,7 @@ def track(request: HttpRequest) -> HttpResponse:
         number = form.cleaned_data["number"].strip().upper()
         if not (allow("track-ip", client_ip(request), 10, 600)
                 and allow("track-number", number, 3, 600)):
-            form.add_error(None, _("Too many requests; wait a few minutes and try again."))
+            form.add_error(None, _too_many(600))
             return render(request, "portal/index.html", {"track": form}, status=429)
         send_code(number)
         return render(request, "portal/verify.html",
@@ -205,17 +206,27 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/index.html", {"track": form})
 
 
+def _too_many(window_s: int) -> str:
+    minutes = -(-retry_after(window_s) // 60)
+    return ngettext("Too many attempts; try again in %(minutes)d minute.",
+                    "Too many attempts; try again in %(minutes)d minutes.",
+                    minutes) % {"minutes": minutes}
+
+
 @require_POST
 def verify(request: HttpRequest) -> HttpResponse:
     form = pf.VerifyForm(request.POST)
     if form.is_valid():
         number = form.cleaned_data["number"]
-        if allow("verify-ip", client_ip(request), 20, 600) and check_code(
-                number, form.cleaned_data["code"]):
+        if not allow("verify-ip", client_ip(request), 20, 600):
+            form.add_error("code", _too_many(600))
+            return render(request, "portal/verify.html", {"form": form}, status=429)
+        if check_code(number, form.cleaned_data["code"]):
             request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []),
                                             number][-10:]
             return redirect("portal:status", number=number)
-        form.add_error("code", _("The code is wrong or has expired."))
+        form.add_error("code", _("Too many wrong codes: ask for a new code.")
+                       if code_exhausted(number) else _("The code is wrong or has expired."))
     return render(request, "portal/verify.html", {"form": form}, status=400)
 
 
@@ -268,18 +279,22 @@ def _status_context(c: Complaint, bound: tuple[str, forms.Form] | None = None) -
     visits = [(v, bound[1] if bound and bound[0] == f"visit{v.pk}" else
                pf.VisitForm(prefix=f"visit{v.pk}", initial={"visit": v.pk}))
               for v in _awaiting_answer(c).order_by("proposed_at")]
-    resolution = c.resolutions.exclude(approved_at__isnull=True, needs_approval=True)
     return {"c": c, "state": bilingual(c.get_state_display()), "events": events,
             "forms": action_forms, "visits": visits if c.state not in END else [],
-            "resolution": resolution.order_by("-pk").first()
-            if c.state in (State.RESPONDED, State.FOLLOW_UP, State.CLOSED, State.REVIEWING)
-            else None,
+            **decision_context(c), **outcome_context(c),
             "deadline": c.deadlines.filter(obligation="decision").first()}
 
 
 @never_cache
 def status(request: HttpRequest, number: str) -> HttpResponse:
-    return render(request, "portal/status.html", _status_context(_own(request, number)))
+    c = _own(request, number)
+    if c.state == State.MERGED and c.primary is not None:
+        # The same customer's primary complaint, which they follow from now on (merge refuses
+        # another customer's): it opens without a second code.
+        numbers = request.session.get(SESSION_KEY, [])
+        if c.primary.number not in numbers:
+            request.session[SESSION_KEY] = [*numbers, c.primary.number][-10:]
+    return render(request, "portal/status.html", _status_context(c))
 
 
 def _params(action: str, form: forms.Form, version: int) -> Any:

@@ -111,3 +111,18 @@ def database_url(db: dict[str, object]) -> str:
         auth += ":" + quote(str(db["PASSWORD"]))
     port = f":{db['PORT']}" if db.get("PORT") else ""
     return f"postgres://{auth}@{db.get('HOST') or ''}{port}/{quote(name)}"
+
+
+CACHE_TABLE = "tousu_cache"  # created by portal/migrations/0002_cache_table, whatever the backend
+
+
+def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
+    """CACHES: Redis when REDIS_URL is set (shared by every web server); otherwise a table in the
+    database, shared by the processes of one machine and kept over restarts (never a process's
+    own memory: each gunicorn worker would count the portal's rate limits apart)."""
+    if redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                            "LOCATION": redis_url, "KEY_PREFIX": "tousu"}}
+    # Room for the counters of many addresses: culling would forget some before their window.
+    return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                        "LOCATION": CACHE_TABLE, "OPTIONS": {"MAX_ENTRIES": 100_000}}}

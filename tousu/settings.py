@@ -10,7 +10,7 @@ from pathlib import Path
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from tousu.envconf import database_from_url, env_bool, env_int, env_list, env_str
+from tousu.envconf import cache_settings, database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TOUSU_VAR_DIR", str(BASE_DIR / "var")))
@@ -190,6 +190,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", TOUSU_PRODUCTION)
 # opt-in, since trusting the header without such a proxy lets anyone claim HTTPS.
 if env_bool("TOUSU_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append to X-Forwarded-For: the portal's rate limits then count the
+# hop the nearest of them did not add (portal/ratelimit.py); 0 (default): REMOTE_ADDR.
+TOUSU_TRUSTED_PROXIES = env_int("TOUSU_TRUSTED_PROXIES", 0)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if TOUSU_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading is a promise to browsers that is slow to take back: only on request.
@@ -302,6 +305,8 @@ if REDIS_URL and REDIS_URL.partition("://")[0] not in {"redis", "rediss", "unix"
     raise ImproperlyConfigured(f"REDIS_URL must be redis://host:port/db (or rediss://, unix://), "
                                f"got {REDIS_URL.rpartition('@')[2]!r}")
 CELERY_BROKER_URL = REDIS_URL
+# The portal's rate limits: Redis when REDIS_URL is set, else a database table (envconf).
+CACHES = cache_settings(REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE  # beat's daily jobs run at local time, as beat.JOBS says
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

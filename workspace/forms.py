@@ -67,6 +67,13 @@ FIELD_LABELS: dict[str, Any] = {
     "obligation": _("Deadline"), "conditions": _("Conditions"),
 }
 
+# Free text that goes into the customer's notice as typed: the form says so under the field.
+TO_CUSTOMER = _("Sent to the customer word for word in their notice: write it for them.")
+CUSTOMER_TEXT = {("decline", "detail"), ("extend", "reason"), ("refer", "body"),
+                 ("decide_review", "reasons"),
+                 *((action, name) for action in ("respond", "propose_resolution")
+                   for name in ("verification", "basis", "reasons"))}
+
 _BILINGUAL = re.compile(r"^(.*?[^\x00-\x7f][^\s]*)\s+([A-Za-z].*)$")
 
 
@@ -221,6 +228,8 @@ def action_form(action: str, version: int, data: Any = None, files: Any = None) 
         if name == "version":
             continue
         field = form_field(name, info)
+        if (action, name) in CUSTOMER_TEXT:
+            field.help_text = TO_CUSTOMER
         if action == "add_evidence" and name == "name":
             field.required = False  # the uploaded file's own name by default
         fields[name] = field

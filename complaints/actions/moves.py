@@ -31,6 +31,7 @@ from complaints.choices import (
     SEVERITY_RANK,
     DeclineReason,
     PauseReason,
+    ReferralKind,
     Severity,
     State,
 )
@@ -62,11 +63,12 @@ def decline(ctx: Ctx, c: Complaint, p: s.DeclineIn) -> dict[str, Any]:
     ctx.move(c)
     clocks.cancel_open(c.pk)
     close(ctx, c)
+    zh_reason, en_reason = DeclineReason(p.reason).label.split(" ", 1)
     sent = notify_customer(
         c, "decline_notice", key=str(c.version),
-        zh=f"您的投诉{c.number}不予办理，原因：{DeclineReason(p.reason).label}（{p.detail}）。"
+        zh=f"您的投诉{c.number}不予办理，原因：{zh_reason}（{p.detail}）。"
            "如有异议可向上级机构或监管部门反映。",
-        en=f"We cannot take complaint {c.number} forward: {p.detail}. "
+        en=f"We cannot take complaint {c.number} forward. Reason: {en_reason} ({p.detail}). "
            "You may raise this with our head office or the regulator.",
     )
     return {"reason": p.reason, "detail": p.detail, "notified_by": sent}
@@ -238,8 +240,16 @@ def refer(ctx: Ctx, c: Complaint, p: s.ReferIn) -> dict[str, Any]:
                                   referred_at=ctx.now)
     ended = clocks.end_duties(c.pk)
     ctx.move(c)
+    zh_kind, en_kind = ReferralKind(p.kind).label.split(" ", 1)
+    sent = notify_customer(
+        c, "referral_notice", key=str(c.version),
+        zh=f"您的投诉{c.number}已转交{p.body}（{zh_kind}）处理"
+           + (f"，编号{p.reference}。" if p.reference else "。"),
+        en=f"We have referred complaint {c.number} to {p.body} ({en_kind.lower()})"
+           + (f", reference {p.reference}." if p.reference else "."),
+    )
     return {"referral_id": row.pk, "kind": p.kind, "body": p.body, "reference": p.reference,
-            "deadlines_ended": ended}
+            "notified_by": sent, "deadlines_ended": ended}
 
 
 def record_referral_outcome(ctx: Ctx, c: Complaint, p: s.ReferralOutcomeIn) -> dict[str, Any]:

@@ -186,7 +186,19 @@ def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, An
     c.closed_at = None
     ctx.changed.add("closed_at")
     ctx.move(c)
-    return {"reason": p.reason}
+    # The customer learns the request arrived and by when the review will be decided.
+    deadline = c.deadlines.filter(obligation=Obligation.REVIEW_DECISION).first()
+    due = clocks.local_due(deadline).date() if deadline else None
+    sent = notify_customer(
+        c, "review_received", key=str(c.version), due_at=deadline.due_at if deadline else None,
+        zh=f"我们已收到您对投诉{c.number}处理决定的复核申请，"
+           + (f"将于{due:%Y年%m月%d日}前作出复核决定并告知您。" if due
+              else "将尽快告知您复核结论。"),
+        en=f"We have received your request for a review of our decision on complaint "
+           f"{c.number}. " + (f"We will give you the review decision by {due:%d %B %Y}." if due
+                              else "We will tell you its outcome."),
+    )
+    return {"reason": p.reason, "notified_by": sent}
 
 
 def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]:
@@ -203,10 +215,20 @@ def decide_review(ctx: Ctx, c: Complaint, p: s.DecideReviewIn) -> dict[str, Any]
     clocks.stop(c.pk, Obligation.REVIEW_DECISION, ctx.now)
     ctx.move(c)
     close(ctx, c)
+    zh_new = en_new = ""
+    if changed is not None:  # the decision it changed to, in full
+        decision, remedy = changed.get_decision_display(), changed.get_remedy_display()
+        amount = f" {changed.amount}" if changed.amount is not None else ""
+        zh_new = (f"变更后的处理决定：{decision.split(' ', 1)[0]}，"
+                  f"{remedy.split(' ', 1)[0]}{amount}。")
+        en_new = (f"Our decision is now: {decision.split(' ', 1)[-1]}, "
+                  f"{remedy.split(' ', 1)[-1]}{amount}. ")
     sent = notify_customer(
         c, "review_decision", key=str(c.version),
-        zh=f"您对投诉{c.number}的复核申请已有结论：{review.get_outcome_display()}。理由：{p.reasons}",
-        en=f"Review of complaint {c.number}: {review.get_outcome_display()}. Reasons: {p.reasons}",
+        zh=f"您对投诉{c.number}的复核申请已有结论：{review.get_outcome_display()}。{zh_new}"
+           f"理由：{p.reasons}",
+        en=f"Review of complaint {c.number}: {review.get_outcome_display()}. {en_new}"
+           f"Reasons: {p.reasons}",
     )
     new = {} if changed is None else {"resolution_id": changed.pk, "decision": changed.decision,
                                       "remedy": changed.remedy, "amount": changed.amount}

@@ -45,3 +45,15 @@ def test_the_same_id_number_under_another_name_is_not_merged(register: Any) -> N
     assert other.customer_id != first.customer_id
     first.customer.refresh_from_db()
     assert first.customer.phone == "13700000001"  # the first person's details untouched
+
+
+def test_a_phone_typed_with_the_country_code_and_spaces_finds_the_same_customer(
+        register: Any) -> None:
+    first = register(customer={"name": "吴九", "phone": "13912345678"})
+    second = register(customer={"name": "吴九", "phone": "+86 139 1234 5678"})
+    third = register(customer={"name": "吴九", "phone": "0086-139-1234-5678"})
+    assert second.customer_id == first.customer_id == third.customer_id
+    second.customer.refresh_from_db()
+    assert second.customer.phone == "13912345678"
+    assert register(customer={"name": "吴十", "phone": "010-1234 5678"}).customer.phone == \
+        "01012345678"

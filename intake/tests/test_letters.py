@@ -340,3 +340,53 @@ def test_the_old_english_pause_wording_is_replaced_unless_the_bank_edited_it(
     edited.refresh_from_db()
     assert row.body == PAUSE_EN and row.version == 2
     assert edited.body == "Our own words {{ number }}" and edited.version == 1
+
+
+@pytest.mark.parametrize("language, parts", [
+    ("zh-Hans", ["变更原决定", "变更后的处理决定：支持", "处理措施：退款", "人民币120.00元",
+                 "理由：应予全额退还。"]),
+    ("en", ["Decision changed", "Our decision is now: Upheld", "what we will do: Refund",
+            "(CNY 120.00)", "Reasons: 应予全额退还。"]),
+])
+def test_a_changed_review_decision_states_the_new_decision_remedy_and_amount(
+        register: Any, cast: Any, templates: None, language: str, parts: list[str]) -> None:
+    c = responded(cast, register(customer={"name": "Jane Doe", "phone": "13700000006",
+                                           "language": language}))
+    c = act(cast, "agent", c, "request_review", reason="对结果不满意")
+    act(cast, "max", c, "decide_review", outcome="changed", reasons="应予全额退还。",
+        decision="upheld", remedy="refund", amount="120.00")
+    body = Letter.objects.get(complaint=c, kind="review_decision").body
+    for part in parts:
+        assert part in body, part
+
+
+def test_the_customer_is_told_the_review_request_arrived_and_by_when_it_is_decided(
+        register: Any, cast: Any, templates: None) -> None:
+    from django.utils import timezone
+
+    c = act(cast, "agent", responded(cast, register()), "request_review", reason="对结果不满意")
+    due = timezone.localtime(c.deadlines.get(obligation="review_decision").due_at)
+    sent = Notification.objects.get(complaint=c, kind="review_received")
+    assert "已收到您对投诉" in sent.body and f"{due:%Y年%m月%d日}前作出复核决定" in sent.body
+    assert sent.subject.startswith("投诉复核申请收到告知") or sent.channel == "sms"
+
+
+def test_the_old_review_wording_is_replaced_unless_the_bank_edited_it(templates: None) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from intake.defaults import REVIEW_EN, REVIEW_ZH
+
+    migration = importlib.import_module("intake.migrations.0005_review_decision_wording")
+    zh = LetterTemplate.objects.get(kind="review_decision", language="zh-Hans", pack="")
+    en = LetterTemplate.objects.get(kind="review_decision", language="en", pack="")
+    zh.body = migration.OLD["zh-Hans"]
+    zh.save()
+    en.body = "Our own words {{ number }}"
+    en.save()
+    migration.reword(apps, None)
+    zh.refresh_from_db()
+    en.refresh_from_db()
+    assert zh.body == REVIEW_ZH and zh.version == 2
+    assert en.body == "Our own words {{ number }}" and REVIEW_EN not in en.body

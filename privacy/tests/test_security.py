@@ -144,8 +144,9 @@ def test_code_guessing_from_one_address_is_rate_limited(cast: Any, register: Any
     client.post("/portal/track/", {"number": target})
     body = Notification.objects.filter(kind="portal_code").order_by("-pk").first().body
     code = re.search(r"(\d{6})", body.replace(target, "")).group(1)
-    # Even the right code is refused from this address until the window passes.
-    assert client.post("/portal/verify/", {"number": target, "code": code}).status_code == 400
+    # Even the right code is refused from this address until the window passes, saying so.
+    refused = client.post("/portal/verify/", {"number": target, "code": code})
+    assert refused.status_code == 429 and "分钟后再试" in refused.content.decode()
     assert Client(REMOTE_ADDR="10.0.0.2").post(
         "/portal/verify/", {"number": target, "code": code}).status_code == 302
 

@@ -99,3 +99,18 @@ def test_bulk_assign_names_the_field_without_pydantics_dump(cast: Any, register:
     shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert "pydantic" not in shown and "Input should" not in shown
     assert c.number in shown and "至少 1 个字符" in shown, shown
+
+
+@pytest.mark.parametrize(("action", "name"), [("decline", "detail"), ("extend", "reason"),
+                                              ("respond", "reasons"), ("decide_review", "reasons")])
+def test_free_text_sent_to_the_customer_is_marked_so_on_the_form(action: str, name: str) -> None:
+    from django.utils import translation
+
+    for language, words in [("zh-hans", "原样写入发给客户"), ("en", "Sent to the customer")]:
+        with translation.override(language):
+            html = render_to_string("workspace/_action_form.html",
+                                    {"form": action_form(action, 7), "c": _C()})
+        assert f'id="id_{action}-{name}-help"' in html and words in html
+    html = render_to_string("workspace/_action_form.html", {"form": action_form("note", 7),
+                                                            "c": _C()})
+    assert "Sent to the customer" not in html and "原样写入" not in html
