@@ -10,8 +10,12 @@ class ClocksConfig(AppConfig):
         from clocks import calendar, packs, sweeper
         from clocks.models import ClosureDay
 
-        # Fail fast on a bad TOUSU_RULE_PACK, override or warning lead, not at the first intake.
+        # Fail fast on a bad TOUSU_RULE_PACK, override or warning lead, not at the first intake;
+        # every pack, since complaints keep the pack they were registered under and each action
+        # reads them all (packs.actions_meeting).
         packs.get()
+        packs.actions_meeting()
+        calendar.check_cn_schedule()  # the hand-edited next year's schedule
         sweeper.warning_leads()
         post_save.connect(calendar.clear_closures, sender=ClosureDay,
                           dispatch_uid="clocks-closures-save")

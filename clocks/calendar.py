@@ -3,7 +3,7 @@
 - `cn`: weekends and public holidays less the adjusted working days (调休) from `chinesecalendar`.
   A schedule the package does not have yet (the State Council publishes next year's each autumn)
   goes into clocks/data/cn_schedule.json; a year there replaces the package's. A year neither
-  covers counts weekends only, with a warning.
+  covers has no rest days at all (a weekend there may be a 调休 working day), with a warning.
 - `uk-eaw`: England and Wales bank holidays; `us`: US federal holidays (observed days included),
   both from the `holidays` package.
 - Each calendar's bank closure days (ClosureDay, edited in the admin) are not business days, so
@@ -56,6 +56,17 @@ def _cn_extra() -> dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]]:
     return years
 
 
+def check_cn_schedule() -> None:
+    """Read the hand-edited schedule once at start, so a mistake in it stops the server with its
+    reason instead of failing every deadline computed afterwards."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _cn_extra()
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ImproperlyConfigured(f"{CN_SCHEDULE_FILE}: {exc}") from None
+
+
 @cache
 def _cn_package_years() -> frozenset[int]:
     return frozenset(d.year for d in cn_constants.holidays)
@@ -71,9 +82,15 @@ def _year(calendar: str, year: int) -> tuple[frozenset[dt.date], frozenset[dt.da
         if year in _cn_package_years():
             return (frozenset(d for d in cn_constants.holidays if d.year == year),
                     frozenset(d for d in cn_constants.workdays if d.year == year))
-        logger.warning("No official CN holiday schedule for %s yet: counting weekends only "
+        # Without the official schedule no day is taken for a rest day: a weekend may be an
+        # adjusted working day (调休), and rolling past it would make a deadline later than the
+        # law's. Deadlines come out earlier, never later, until the schedule is added.
+        logger.warning("No official CN holiday schedule for %s yet: no day counts as a rest day "
                        "(add it to %s)", year, CN_SCHEDULE_FILE)
-        return frozenset(), frozenset()
+        weekend = frozenset(day for day in (dt.date(year, 1, 1) + dt.timedelta(days=n)
+                                            for n in range(366))
+                            if day.year == year and day.weekday() >= 5)
+        return frozenset(), weekend
     if calendar == "uk-eaw":
         return frozenset(holiday_lib.country_holidays("GB", subdiv="ENG", years=year)), frozenset()
     if calendar == "us":

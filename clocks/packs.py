@@ -15,8 +15,9 @@ An obligation:
 - `when` / `unless`: clock flags of the complaint (clocks.choices.ClockFlag) it needs / excludes.
 - `pausable`, `restarts_on_new_facts`, `extensions` (steps: `to` a total count, optionally in
   another `day_type`, needing a `senior` approver, stated `requires` conditions, or flags `when`).
-- `verified`: false where REGULATION.md marks the number [M]; such numbers can be overridden per
-  installation with TOUSU_RULE_OVERRIDES (JSON: {"pack": {"obligation": {"count": 60}}}).
+- `verified`: false where REGULATION.md marks the number [M]; such numbers (and only those) can
+  be overridden per installation with TOUSU_RULE_OVERRIDES (JSON: {"pack": {"obligation":
+  {"count": 60}}}; the keys in OVERRIDABLE).
 """
 
 import datetime as dt
@@ -33,6 +34,8 @@ from clocks.choices import ClockCalendar, ClockFlag, DeadlineKind, ExtensionCond
 DAY_TYPES = frozenset({"calendar", "business", "weeks", "months"})
 STARTS = frozenset({"receipt", "decision", "review_request"})
 END_OF_DAY = dt.time(23, 59, 59)
+# What TOUSU_RULE_OVERRIDES may change of an unverified obligation: its numbers, not what it is.
+OVERRIDABLE = frozenset({"count", "day_type", "roll", "ends_at", "extensions", "cite"})
 
 _CN_REVIEW = [
     {"name": "review_request_window", "start": "decision", "count": 30, "day_type": "calendar",
@@ -197,6 +200,13 @@ def _strings(pack: str, value: Any, allowed: frozenset[str] | None, what: str) -
     return frozenset(value)
 
 
+def _yes_no(pack: str, name: str, raw: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise _fail(pack, f"{name}: {key} must be true or false, not {value!r}")
+    return value
+
+
 def _rule(pack: str, raw: dict[str, Any]) -> ObligationRule:
     name = raw.get("name", "?")
     flags = frozenset(ClockFlag.values)
@@ -209,8 +219,11 @@ def _rule(pack: str, raw: dict[str, Any]) -> ObligationRule:
     count = raw.get("count")
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 3650:
         raise _fail(pack, f"{name}: count must be a whole number from 0 to 3650")
+    extensions = raw.get("extensions", [])
+    if not isinstance(extensions, list) or not all(isinstance(s, dict) for s in extensions):
+        raise _fail(pack, f"{name}: extensions must be a list of objects")
     steps = []
-    for step in raw.get("extensions", []):
+    for step in extensions:
         if set(step) - {"to", "day_type", "senior", "requires", "when"}:
             raise _fail(pack, f"{name}: unknown extension keys in {step}")
         to = step.get("to")
@@ -220,7 +233,7 @@ def _rule(pack: str, raw: dict[str, Any]) -> ObligationRule:
         if day_type not in DAY_TYPES:
             raise _fail(pack, f"{name}: unknown extension day_type {day_type!r}")
         steps.append(ExtensionStep(
-            to=to, day_type=day_type, senior=bool(step.get("senior", False)),
+            to=to, day_type=day_type, senior=_yes_no(pack, f"{name}: senior", step, "senior"),
             requires=_strings(pack, step.get("requires", []),
                               frozenset(ExtensionCondition.values), "conditions"),
             when=_strings(pack, step.get("when", []), flags, "flags"),
@@ -234,14 +247,15 @@ def _rule(pack: str, raw: dict[str, Any]) -> ObligationRule:
         raise _fail(pack, f"{name}: ends_at must be a time like 17:00:00") from None
     return ObligationRule(
         name=name, start=raw["start"], count=count, day_type=raw["day_type"],
-        roll=bool(raw.get("roll", False)), ends_at=ends_at, kind=kind,
+        roll=_yes_no(pack, name, raw, "roll"), ends_at=ends_at, kind=kind,
         met_by=_strings(pack, raw.get("met_by", []), None, "met_by"),
         when=_strings(pack, raw.get("when", []), flags, "flags"),
         unless=_strings(pack, raw.get("unless", []), flags, "flags"),
-        pausable=bool(raw.get("pausable", False)),
-        restarts_on_new_facts=bool(raw.get("restarts_on_new_facts", False)),
+        pausable=_yes_no(pack, name, raw, "pausable"),
+        restarts_on_new_facts=_yes_no(pack, name, raw, "restarts_on_new_facts"),
         extensions=tuple(sorted(steps, key=lambda s: s.to)),
-        headline=bool(raw.get("headline", False)), verified=bool(raw.get("verified", True)),
+        headline=_yes_no(pack, name, raw, "headline"),
+        verified=_yes_no(pack, name, raw, "verified", default=True),
         cite=str(raw.get("cite", "")),
     )
 
@@ -274,10 +288,21 @@ def _with_overrides(code: str, data: dict[str, Any], overrides: dict[str, Any]) 
     changes = overrides.get(code, {})
     if not isinstance(changes, dict):
         raise _fail(code, "TOUSU_RULE_OVERRIDES entries must be objects")
-    names = {o["name"] for o in data["obligations"]}
-    if set(changes) - names:
+    by_name = {o["name"]: o for o in data["obligations"]}
+    if set(changes) - set(by_name):
         raise _fail(code, f"TOUSU_RULE_OVERRIDES names unknown obligations "
-                          f"{sorted(set(changes) - names)}")
+                          f"{sorted(set(changes) - set(by_name))}")
+    for name, change in changes.items():
+        if not isinstance(change, dict):
+            raise _fail(code, f"TOUSU_RULE_OVERRIDES: {name} must be an object of changes")
+        # Only numbers REGULATION.md marks [M] are the installation's to set; a verified one
+        # (e.g. cn's 15 days) is the law's, and a stricter internal target is not a due date.
+        if by_name[name].get("verified", True):
+            raise _fail(code, f"TOUSU_RULE_OVERRIDES may not change {name}: its numbers are "
+                              "verified regulation; only unverified ([M]) ones can be overridden")
+        if set(change) - OVERRIDABLE:
+            raise _fail(code, f"TOUSU_RULE_OVERRIDES may change only {sorted(OVERRIDABLE)} of "
+                              f"{name}, not {sorted(set(change) - OVERRIDABLE)}")
     return {**data, "obligations": [
         {**o, **changes.get(o["name"], {}), "name": o["name"]} for o in data["obligations"]
     ]}

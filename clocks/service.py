@@ -125,7 +125,12 @@ def _meet(deadline: Deadline, at: dt.datetime) -> None:
             deadline.status == DS.BREACHED and deadline.met_at is not None):
         return
     if deadline.status == DS.PAUSED and deadline.paused_since is not None:
+        # Fulfilled while stopped: the paused days are added back first, as a resume would.
         _close_pause(deadline, at)
+        pack = packs.get(deadline.rule_pack)
+        rule = pack.rule(deadline.obligation)
+        if rule is not None:
+            _recompute(pack, rule, deadline)
     deadline.met_at = at
     if deadline.status != DS.BREACHED:
         late = not rules.in_time(at, deadline.due_at)
@@ -137,7 +142,7 @@ def _meet(deadline: Deadline, at: dt.datetime) -> None:
         deadline.breached_at = deadline.due_at
     deadline.paused_since = None
     deadline.save(update_fields=["met_at", "status", "breached_at", "paused_since",
-                                 "paused_intervals"])
+                                 "paused_intervals", "due_at", "warn_stage"])
 
 
 def stop(complaint_id: int, obligation: str, at: dt.datetime) -> None:
@@ -328,6 +333,11 @@ def pause_decision(complaint_id: int, at: dt.datetime, reason: str) -> None:
                and (r := pack.rule(d.obligation)) is not None and r.pausable]
     if not running:
         raise ClockError("reason", "处理期限未在计时 / The decision clock is not running")
+    # A clock past its due second is breached (whether or not the sweeper has marked it yet):
+    # pausing it now would add the paused days back and move the breach away.
+    if any(not rules.in_time(at, d.due_at) for d in running):
+        raise ClockError("reason", "期限已过，不能再中止计时 / The deadline has passed: its clock "
+                                   "can no longer be paused")
     for deadline in running:
         deadline.status = DS.PAUSED
         deadline.paused_since = at

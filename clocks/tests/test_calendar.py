@@ -62,11 +62,37 @@ def test_a_schedule_date_in_the_wrong_year_is_refused(tmp_path: Path, monkeypatc
         calendar._cn_extra.cache_clear()
 
 
-def test_a_year_without_any_schedule_counts_weekends_and_says_so(caplog: Any) -> None:
+@pytest.mark.parametrize("text", [
+    '{"2027": {"holidays": ["2027-01-01",]}}',  # a trailing comma: not JSON
+    '{"2027": {"holidays": ["2027-02-30"]}}',  # no such day
+    '{"2027": ["2027-01-01"]}',  # not an object of holidays and workdays
+])
+def test_a_broken_hand_edited_schedule_stops_the_start_with_its_reason(
+        tmp_path: Path, monkeypatch: Any, text: str) -> None:
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    schedule = tmp_path / "cn_schedule.json"
+    schedule.write_text(text)
+    monkeypatch.setattr(calendar, "CN_SCHEDULE_FILE", schedule)
+    calendar._cn_extra.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured, match=r"cn_schedule\.json"):
+            apps.get_app_config("clocks").ready()
+    finally:
+        calendar._cn_extra.cache_clear()
+
+
+def test_a_year_without_any_schedule_has_no_rest_days_and_says_so(caplog: Any) -> None:
     calendar._year.cache_clear()
-    assert calendar.is_rest_day("cn", D(2098, 1, 4))  # a Saturday
+    # A Saturday may be an adjusted working day (调休) in the schedule to come: rolling past it
+    # would make a deadline later than the law's, so nothing rolls until the schedule is added.
+    assert not calendar.is_rest_day("cn", D(2098, 1, 4))  # a Saturday
     assert not calendar.is_rest_day("cn", D(2098, 1, 1))  # New Year, but no schedule yet
     assert "No official CN holiday schedule for 2098" in caplog.text
+    received = dt.datetime(2098, 1, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert rules.cn_days_due(received, 15).astimezone(ZoneInfo("Asia/Shanghai")).date() == D(
+        2098, 1, 17)  # day 15 is a Saturday: due that day, never the Monday after
 
 
 @pytest.mark.django_db

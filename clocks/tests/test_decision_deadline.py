@@ -87,3 +87,22 @@ def test_the_extend_action_needs_a_senior_approver_past_thirty_days(cast: Any,
                                                         reason="复杂案情", approver="max"))
     assert done.version == 3
     assert done.notifications.filter(kind="extension_notice").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_branch_manager_is_not_senior_for_the_branchs_own_complaint(cast: Any,
+                                                                      register: Any) -> None:
+    from complaints.action_schemas import ApproveIn, ExtendIn
+    from complaints.actions import run_action
+    from complaints.errors import ActionError
+    from complaints.models import Complaint
+
+    c = register()
+    run_action(cast.principal("agent"), c.number, "accept", ApproveIn(version=1))
+    Complaint.objects.filter(pk=c.pk).update(unit=cast.bj)  # handled by the branch itself
+    with pytest.raises(ActionError) as refused:
+        run_action(cast.principal("max"), c.number, "extend", ExtendIn(
+            version=2, total_days=60, reason="复杂案情", approver="max"))
+    assert refused.value.errors[0][0] == "approver"  # Art. 18: the unit above must approve
+    run_action(cast.principal("max"), c.number, "extend", ExtendIn(
+        version=2, total_days=30, reason="复杂案情", approver="max"))

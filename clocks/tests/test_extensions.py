@@ -212,3 +212,41 @@ def test_a_clock_flag_set_after_registration_adds_its_clock_from_receipt(
     added = clocks.sync_obligations(c)
     assert [d.obligation for d in added] == ["reg_e_investigation"]
     assert clock(c, "reg_e_investigation").started_at == c.received_at
+
+
+def test_a_deadline_past_its_due_second_cannot_be_paused_to_move_the_breach(
+        register: Any) -> None:
+    c = register(received_at="2026-11-02T10:00:00+08:00")
+    due = clock(c).due_at
+    with pytest.raises(clocks.ClockError, match="has passed") as refused:
+        clocks.pause_decision(c.pk, due + dt.timedelta(seconds=1), "mediation")
+    assert refused.value.field == "reason"
+    assert (clock(c).status, clock(c).due_at) == ("open", due)  # the sweeper breaches it
+    clocks.pause_decision(c.pk, due + dt.timedelta(microseconds=999_999), "mediation")
+    assert clock(c).status == "paused"  # the last second is still in time
+
+
+def test_a_decision_sent_while_the_clock_is_paused_counts_the_paused_days_out(
+        register: Any) -> None:
+    c = register(received_at="2026-11-02T10:00:00+08:00")  # due 17 Nov
+    clocks.pause_decision(c.pk, dt.datetime(2026, 11, 12, 10, 0, tzinfo=rules.CN_ZONE),
+                          "appraisal")
+    clocks.stop(c.pk, "decision", dt.datetime(2026, 11, 20, 10, 0, tzinfo=rules.CN_ZONE))
+    met = clock(c)  # 10 days counted, 8 paused: in time, not breached on 17 Nov
+    assert (met.status, met.breached_at, met.paused_since) == ("met", None, None)
+    assert met.paused_intervals[0]["days"] == 8
+    assert met.due_at == rules.cn_days_due(c.received_at, 15 + 8)
+
+
+def test_the_customers_own_call_does_not_meet_the_first_contact_duty(
+        settings: Any, cast: Any, register: Any) -> None:
+    from complaints.action_schemas import ContactIn
+
+    settings.TOUSU_RULE_PACK = "cn-emergency"
+    c = register()
+    run_action(cast.principal("agent"), c.number, "contact", ContactIn(
+        version=1, kind="call", summary="客户来电催问进度", outbound=False))
+    assert clock(c, "first_contact").status == "open"
+    run_action(cast.principal("agent"), c.number, "contact", ContactIn(
+        version=2, kind="call", summary="回电客户说明处理进度"))
+    assert clock(c, "first_contact").status == "met"

@@ -171,3 +171,35 @@ def test_every_pack_builds_and_cites_its_numbers() -> None:
         pack = packs.get(code)
         assert pack.headline(frozenset()).start == "receipt"
         assert all(r.cite for r in pack.obligations), code
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    # The law's numbers (REGULATION.md [V]) are not the installation's to change.
+    ('{"cn": {"decision": {"count": 60}}}', "may not change decision"),
+    ('{"cn": {"decision": {"verified": false, "count": 10}}}', "may not change decision"),
+    ('{"uk-fca": {"final_response": {"count": 12}}}', "may not change final_response"),
+    # Of an unverified obligation, only its numbers, not what it is.
+    ('{"cn-emergency": {"acceptance": {"kind": "window"}}}', "may change only"),
+    ('{"us-cfpb": {"reg_z_resolution": {"verified": true}}}', "may change only"),
+    # Malformed values: a clear error at start, not a TypeError or a silent true.
+    ('{"us-cfpb": {"reg_z_resolution": 60}}', "must be an object"),
+    ('{"us-cfpb": {"reg_z_resolution": {"extensions": [60]}}}', "list of objects"),
+    ('{"us-cfpb": {"reg_z_resolution": {"roll": "no"}}}', "true or false"),
+])
+def test_overrides_of_verified_numbers_and_malformed_overrides_fail_clearly(
+        settings: object, raw: str, message: str) -> None:
+    setattr(settings, "TOUSU_RULE_OVERRIDES", raw)  # noqa: B010
+    with pytest.raises(ImproperlyConfigured, match=message):
+        for code in packs.PACK_DATA:
+            packs.get(code)
+
+
+def test_a_bad_override_of_another_pack_fails_at_start_not_at_the_first_action(
+        settings: object) -> None:
+    from django.apps import apps
+
+    setattr(settings, "TOUSU_RULE_PACK", "cn")  # noqa: B010
+    setattr(settings, "TOUSU_RULE_OVERRIDES",  # noqa: B010
+            '{"uk-fca": {"summary_resolution": {"ends_at": "25:00"}}}')
+    with pytest.raises(ImproperlyConfigured, match="uk-fca"):
+        apps.get_app_config("clocks").ready()

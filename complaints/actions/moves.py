@@ -266,10 +266,13 @@ def record_referral_outcome(ctx: Ctx, c: Complaint, p: s.ReferralOutcomeIn) -> d
 
 def extend(ctx: Ctx, c: Complaint, p: s.ExtendIn) -> dict[str, Any]:
     approver = staff_member(p.approver, "approver", c.unit, MANAGERS)
-    senior_paths = RoleGrant.objects.filter(
+    # CN Art. 18: the superior institution or a head-office senior manager; a branch's own
+    # manager is not above a complaint the branch itself handles.
+    senior_grants = RoleGrant.objects.filter(
         user=approver, role__in=MANAGERS, unit__kind__in=["head_office", "branch"]
-    ).values_list("unit__path", flat=True)
-    senior = any(c.unit.path.startswith(path) for path in senior_paths)
+    ).values_list("unit__path", "unit__kind")
+    senior = any(c.unit.path.startswith(path) and (path != c.unit.path or kind == "head_office")
+                 for path, kind in senior_grants)
     try:
         deadline = clocks.extend(c.pk, p.obligation, p.total_days, p.reason, p.approver,
                                  senior, conditions=p.conditions, flags=c.tags, at=ctx.now)

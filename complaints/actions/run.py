@@ -64,7 +64,8 @@ def run_action(principal: Principal, number: str, action: str, params: ActionIn)
             )
         ctx = Ctx(principal=principal, action=action, now=timezone.now())
         payload: dict[str, Any] = HANDLERS[action](ctx, complaint, params)
-        clocks.on_action(complaint.pk, action, ctx.now)  # e.g. acceptance, first contact met
+        if payload.get("outbound", True):  # the customer's own call contacts nobody
+            clocks.on_action(complaint.pk, action, ctx.now)  # e.g. acceptance, first contact met
         complaint.version += 1
         append_event(complaint, action, actor_label=principal.label,
                       actor_id=principal.user_id, at=ctx.now, payload=payload)
