@@ -84,7 +84,7 @@ def complaint_out(principal: Principal, c: Complaint,
         allowed_actions=allowed_actions(principal, c, deadlines),
         deadlines=[deadline_out(d, now) for d in deadlines],
         primary=c.primary.number if c.primary_id and c.primary else None,
-        suggestions=triage_out(c),
+        suggestions=triage_out(c, principal=principal),
     )
 
 

@@ -9,17 +9,23 @@ from complaints.lifecycle import OPEN, STAFF
 from complaints.models import Complaint
 from complaints.selectors import access_complaint
 from org.access import Principal
-from triage import engine, mapping
+from triage import engine, mapping, service
 from triage.codes import DIMENSIONS
 from triage.models import Suggestion, SuggestionStatus
 
 
 def _choice(suggestion: Suggestion, label: str, code: str) -> tuple[str, str]:
     """(label, code) staff chose: the best option when both are empty; a label of the
-    classifier's taxonomy; or an installation code of the suggestion's dimension."""
+    classifier's taxonomy; or an installation code of the suggestion's dimension (with the
+    option's label that has it, else the one label mapped to it, so that it is kept for
+    training)."""
     options = suggestion.options
     if not label and not code:
         return options[0]["label"], options[0]["code"]
+    if code and code not in DIMENSIONS.get(suggestion.dimension, {}):
+        raise ActionError("未知代码 / Unknown code",
+                          [("code", f"不是 {suggestion.dimension} 代码 / not a "
+                                    f"{suggestion.dimension} code")])
     if label:
         model = engine.active()
         known = {o["label"] for o in options}
@@ -31,11 +37,23 @@ def _choice(suggestion: Suggestion, label: str, code: str) -> tuple[str, str]:
                               [("label", f"不是 {suggestion.head} 的标签 / not a label of "
                                          f"{suggestion.head}")])
         return label, code or mapping.code_for(suggestion.head, label)
-    if code not in DIMENSIONS.get(suggestion.dimension, {}):
-        raise ActionError("未知代码 / Unknown code",
-                          [("code", f"不是 {suggestion.dimension} 代码 / not a "
-                                    f"{suggestion.dimension} code")])
-    return next((o["label"] for o in options if o["code"] == code), ""), code
+    return next((o["label"] for o in options if o["code"] == code),
+                mapping.label_for(suggestion.head, code)), code
+
+
+def _refuse_unless_staff(principal: Principal, complaint: Complaint) -> None:
+    if principal.api_key_id is not None or not principal.roles_on(complaint.unit.path) & STAFF:
+        raise Forbidden("You may not classify this complaint",
+                        [("action", "无权执行此操作 / not permitted")], code="forbidden")
+
+
+def refresh_suggestions(principal: Principal, number: str) -> Complaint:
+    """Classify again with the active model: staff only, like a decision (it replaces the
+    pending suggestions), on a complaint in their scope."""
+    complaint = access_complaint(principal, number)
+    _refuse_unless_staff(principal, complaint)
+    service.retriage(complaint)
+    return complaint
 
 
 def decide_suggestion(principal: Principal, number: str, *, version: int, head: str,
@@ -46,9 +64,7 @@ def decide_suggestion(principal: Principal, number: str, *, version: int, head: 
     complaint in their scope, with the version they saw; the complaint row is locked."""
     with transaction.atomic():
         complaint = access_complaint(principal, number, for_update=True)
-        if principal.api_key_id is not None or not principal.roles_on(complaint.unit.path) & STAFF:
-            raise Forbidden("You may not classify this complaint",
-                            [("action", "无权执行此操作 / not permitted")], code="forbidden")
+        _refuse_unless_staff(principal, complaint)
         if complaint.version != version:
             raise Conflict("The complaint has changed since you read it",
                            [("version", f"投诉已被他人修改，请刷新后重试 / stale: you sent "
@@ -65,8 +81,7 @@ def decide_suggestion(principal: Principal, number: str, *, version: int, head: 
                            [("head", f"没有 {head} 建议 / no {head} suggestion")])
         chosen_label, chosen_code = _choice(suggestion, label, code)
         best = suggestion.options[0]
-        key = "label" if chosen_label else "code"
-        accepted = (chosen_label or chosen_code) == best[key]
+        accepted = chosen_code == best["code"] and chosen_label in ("", best["label"])
         now = timezone.now()
         suggestion.status = SuggestionStatus.ACCEPTED if accepted else SuggestionStatus.OVERRIDDEN
         suggestion.chosen_label, suggestion.chosen_code = chosen_label, chosen_code

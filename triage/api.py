@@ -9,8 +9,7 @@ from complaints.api import ERRORS, complaint_out
 from complaints.schemas import ComplaintOut
 from complaints.selectors import access_complaint
 from org.access import Principal
-from triage import service
-from triage.actions import decide_suggestion
+from triage.actions import decide_suggestion, refresh_suggestions
 from triage.schemas import SimilarOut
 from triage.similar import similar_cases
 
@@ -38,12 +37,10 @@ def decide(request: HttpRequest, number: str, payload: DecideIn) -> ComplaintOut
 @router.post("/complaints/{number}/suggestions/refresh", response={200: ComplaintOut, **ERRORS},
              summary="Classify again with the active model")
 def refresh(request: HttpRequest, number: str) -> ComplaintOut:
-    """Pending suggestions are replaced by the active model's; decided ones are kept."""
+    """Pending suggestions are replaced by the active model's; decided ones are kept. Staff
+    only: an auditor or an integration may not."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
-    complaint = access_complaint(principal, number)
-    if principal.api_key_id is None:
-        service.retriage(complaint)
-    return complaint_out(principal, complaint)
+    return complaint_out(principal, refresh_suggestions(principal, number))
 
 
 @router.get("/complaints/{number}/similar", response={200: list[SimilarOut], **ERRORS},

@@ -53,6 +53,13 @@ class DataMissing(FileNotFoundError):
     """The data directory or one of its files is not there."""
 
 
+class UnreadableFile(ValueError):
+    """A file that is not UTF-8 CSV."""
+
+
+FIELD_LIMIT = 16 * 1024 * 1024  # a whole complaint in one cell (csv's default stops at 128 KiB)
+
+
 @dataclass(frozen=True)
 class Example:
     text: str
@@ -107,9 +114,18 @@ def read_csv(path: Path) -> Iterator[dict[str, str]]:
     """Rows with column names as the standard CFPB export spells them (`_` read as a space)."""
     if not path.is_file():
         raise DataMissing(f"data file not found: {path}")
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            yield {(k or "").replace("_", " ").strip(): (v or "") for k, v in row.items()}
+        reader = csv.DictReader(handle)
+        try:
+            for row in reader:
+                yield {(k or "").replace("_", " ").strip(): (v or "") for k, v in row.items()}
+        except UnicodeDecodeError:
+            raise UnreadableFile(f"{path}: not UTF-8 text near line {reader.line_num + 1} / "
+                                 f"第 {reader.line_num + 1} 行附近不是 UTF-8 编码") from None
+        except csv.Error as error:
+            raise UnreadableFile(f"{path}: line {reader.line_num}: {error} / "
+                                 f"第 {reader.line_num} 行无法读取") from None
 
 
 @dataclass

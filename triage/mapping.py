@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from triage import data as d
 from triage.codes import DIMENSIONS
@@ -70,15 +71,25 @@ DEFAULT: dict[str, HeadMap] = {
 
 @cache
 def head_maps() -> dict[str, HeadMap]:
+    """The default map with $TOUSU_TRIAGE_MAP's heads in place of its own. A file that cannot
+    be read, or a head without a known dimension, is ImproperlyConfigured (`manage.py check`
+    says so; registration goes on without suggested codes)."""
     maps = dict(DEFAULT)
     path = getattr(settings, "TOUSU_TRIAGE_MAP", "") or os.environ.get("TOUSU_TRIAGE_MAP", "")
     if path:
-        for head, spec in json.loads(Path(path).read_text(encoding="utf-8")).items():
-            maps[head] = HeadMap(spec["dimension"], dict(spec.get("codes", {})),
-                                 dict(spec.get("names", {})))
+        try:
+            loaded = json.loads(Path(path).read_text(encoding="utf-8"))
+            for head, spec in loaded.items():
+                maps[head] = HeadMap(spec["dimension"], dict(spec.get("codes", {})),
+                                     dict(spec.get("names", {})))
+        except (OSError, ValueError, AttributeError, KeyError, TypeError) as error:
+            raise ImproperlyConfigured(
+                f"TOUSU_TRIAGE_MAP {path}: {type(error).__name__}: {error} (expected "
+                '{"head": {"dimension": "...", "codes": {"label": "code"}}})') from None
     for head, spec in maps.items():
         if spec.dimension not in DIMENSIONS:
-            raise ValueError(f"triage map {head}: unknown dimension {spec.dimension!r}")
+            raise ImproperlyConfigured(
+                f"triage map {head}: unknown dimension {spec.dimension!r}")
     return maps
 
 
@@ -90,6 +101,14 @@ def code_for(head: str, label: str) -> str:
         return issue_cause(label)
     code = spec.code(label)
     return code if code in DIMENSIONS[spec.dimension] else ""
+
+
+def label_for(head: str, code: str) -> str:
+    """The one label of `head` that stands for `code` ("" when none or several do): what a
+    decision by code teaches the classifier."""
+    spec = head_maps().get(head)
+    labels = [label for label, c in (spec.codes if spec else {}).items() if c == code]
+    return labels[0] if len(labels) == 1 else ""
 
 
 def dimension_of(head: str) -> str:

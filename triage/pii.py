@@ -1,11 +1,13 @@
 """Detection and masking of customer identifiers, for screens, lists, logs and exports.
 
 `find_pii` names what a text holds: mainland resident ID numbers (check digit verified, GB 11643),
-bank card numbers (Luhn verified), Chinese mobile and landline numbers and international numbers
-written with a `+`, emails, and account numbers (a long run of digits next to a word that says
-"account", or any other run of 10 or more digits that is neither an ID nor a card). `mask_text`
-masks all of them: a run of digits that fails a check is still masked, as an account number,
-because showing a mistyped identifier is no safer than showing a correct one."""
+bank card numbers (Luhn verified), Chinese mobile and landline numbers (also written 3-4-4 with
+spaces or hyphens, or in full-width digits), international numbers written with a `+` and North
+American ones written (415) 555-0132 or 415-555-0132, emails, and account numbers (a long run
+of digits next to a word that says "account", or any other run of 10 or more digits that is
+neither an ID nor a card). `mask_text` masks all of them: a run of digits that fails a check is
+still masked, as an account number, because showing a mistyped identifier is no safer than
+showing a correct one."""
 
 import re
 from dataclasses import dataclass
@@ -90,6 +92,16 @@ _DIGITS_RE = re.compile(
 )
 _INTL_PHONE_RE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ -]?\(?\d{1,4}\)?){2,5}(?!\d)")
 _CN_LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+# A North American number written without +1: (415) 555-0132, 415-555-0132, 415.555.0132.
+_NANP_RE = re.compile(
+    r"(?<![A-Za-z0-9_+-])(?:\(\d{3}\) ?|\d{3}([-.]))\d{3}(?(1)\1|[-.])\d{4}(?![A-Za-z0-9_-])"
+)
+# A mobile number written 3-4-4 with spaces or hyphens, and an ID number written 6-8-4.
+_CN_MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]\d{4}){2}(?!\d)")
+_CN_ID_SPACED_RE = re.compile(r"(?<!\d)\d{6}([ -])\d{8}\1\d{3}[\dXx](?![\dXx])")
+# Full-width characters (１３８－１２３４…, as typed with a Chinese input method) are read as
+# their ASCII forms, one character for one, so that positions in the text still hold.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－　＋（）＠．", "0123456789Xx- +()@.")
 _ACCOUNT_WORDS = re.compile(
     r"(账号|账户|帐号|帐户|卡号|account|acct|a/c)\W{0,3}(?:no\.?|number|#)?\W{0,3}$", re.IGNORECASE
 )
@@ -117,9 +129,12 @@ def _kind_of_digits(raw: str, before: str) -> tuple[str, bool] | None:
 
 def find_pii(text: str) -> list[Found]:
     """Every identifier in `text`, in order, without overlaps."""
+    text = text.translate(_FULL_WIDTH)
     found = [Found("email", m.start(), m.end(), True) for m in _EMAIL_RE.finditer(text)]
-    for pattern in (_INTL_PHONE_RE, _CN_LANDLINE_RE):
+    for pattern in (_INTL_PHONE_RE, _CN_LANDLINE_RE, _CN_MOBILE_RE, _NANP_RE):
         found += [Found("phone", m.start(), m.end(), True) for m in pattern.finditer(text)]
+    found += [Found("cn_id", m.start(), m.end(), cn_id_valid(re.sub(r"[ -]", "", m.group(0))))
+              for m in _CN_ID_SPACED_RE.finditer(text)]
     for m in _DIGITS_RE.finditer(text):
         kind = _kind_of_digits(m.group(0), text[: m.start()])
         if kind:

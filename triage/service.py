@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.models import Complaint
+from complaints.selectors import visible_complaints
+from org.access import Principal
 from triage import dedup, engine, mapping
 from triage.models import Suggestion, SuggestionStatus, TriageRecord
 from triage.pii import pii_kinds
@@ -136,6 +138,7 @@ def read_complaint(content: str, claim: str, now: dt.datetime) -> Reading:
     try:
         model = engine.active()
         if model is not None:
+            mapping.head_maps()  # a broken $TOUSU_TRIAGE_MAP: no suggestions, as a broken model
             predictions, version = model.classify([text])[0], model.version
     except Exception:  # a broken model file must not stop intake
         log.exception("triage: classification failed")
@@ -206,8 +209,21 @@ def _link_out(link: dict[str, Any]) -> LinkOut:
 
 
 def triage_out(complaint: Complaint, suggestions: list[Suggestion] | None = None,
-               record: TriageRecord | None = None) -> TriageOut:
-    """What triage says about the complaint (no query when registration just computed it)."""
+               record: TriageRecord | None = None,
+               principal: Principal | None = None) -> TriageOut:
+    """What triage says about the complaint (no query when registration just computed it).
+    With a `principal`, only the near-duplicates it may read are linked: a link names another
+    complaint, which an outsider must not learn of."""
+    out = _triage_out(complaint, suggestions, record)
+    if principal is None or not out.duplicates:
+        return out
+    seen = set(visible_complaints(principal).filter(
+        number__in=[d.number for d in out.duplicates]).values_list("number", flat=True))
+    return out.model_copy(update={"duplicates": [d for d in out.duplicates if d.number in seen]})
+
+
+def _triage_out(complaint: Complaint, suggestions: list[Suggestion] | None = None,
+                record: TriageRecord | None = None) -> TriageOut:
     cached = getattr(complaint, "_triage_out", None)
     if suggestions is None and cached is not None:
         return cached  # type: ignore[no-any-return]

@@ -9,20 +9,35 @@ LARGE_AMOUNT = Decimal("50000")
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "regulator": ("12378", "12363", "银保监", "金融监管总局", "监管局", "人民银行", "人行",
-                  "银监", "cfpb", "consumer financial protection", "ombudsman", "fos ",
+                  "银监", "cfpb", "consumer financial protection", "ombudsman", "fos",
                   "regulator", "attorney general"),
-    "media": ("媒体", "曝光", "记者", "微博", "抖音", "头条", "上网", "news", "reporter",
-              "social media", "journalist"),
+    "media": ("媒体", "曝光", "记者", "微博", "抖音", "头条", "发到网上", "news", "newspaper",
+              "reporter", "social media", "journalist"),
     "litigation": ("起诉", "律师", "法院", "诉讼", "仲裁", "lawsuit", "attorney", "lawyer",
-                   "sue ", "court", "legal action"),
+                   "sue", "court", "legal action"),
     "group": ("集体投诉", "多名", "大家都", "群体", "维权群", "class action", "other customers"),
     "vulnerable": ("老人", "老年", "残疾", "病重", "癌症", "低保", "elderly", "disabled",
                    "disability", "veteran", "servicemember", "senior citizen"),
     "aggressive": ("自杀", "跳楼", "同归于尽", "kill myself", "suicide"),
 }
+# Where a word inside another one is not the signal: English words and numbers stand alone
+# ("news" is not in "renews", "sue" not in "issue", 12378 not inside a longer number; a plural
+# counts), and a few Chinese words are told from the longer words that contain them (个人行为,
+# 人行道 are not the central bank; 法律师资 holds no lawyer).
+_CONTEXT = {"人行": (r"(?<![个本他私步行路众])", r"(?![道为走驶使动])"), "律师": (r"(?<!法)", "")}
+
+
+def _pattern(word: str) -> re.Pattern[str]:
+    if word.isascii():
+        return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])")
+    before, after = _CONTEXT.get(word, ("", ""))
+    return re.compile(before + re.escape(word) + after)
+
+
+_PATTERNS = {name: [_pattern(w) for w in words] for name, words in KEYWORDS.items()}
 MAJOR_SIGNALS = frozenset({"regulator", "media", "litigation", "group", "aggressive"})
 COMPLEX_SIGNALS = frozenset({"vulnerable", "large_amount", "repeat"})
-_AMOUNT_RE = re.compile(r"(?:[¥￥$]\s?|\{\$)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s*(万)?元?")
+_AMOUNT_RE = re.compile(r"(?:[¥￥$]\s?|\{\$)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)\s*(万)?元?")
 
 
 @dataclass(frozen=True)
@@ -34,10 +49,10 @@ class Signal:
 def read_signals(text: str, amount: Decimal | None = None) -> list[Signal]:
     lowered = text.lower()
     found: list[Signal] = []
-    for name, words in KEYWORDS.items():
-        hit = next((w for w in words if w in lowered), None)
+    for name, patterns in _PATTERNS.items():
+        hit = next((m for m in (p.search(lowered) for p in patterns) if m), None)
         if hit:
-            found.append(Signal(name, hit.strip()))
+            found.append(Signal(name, hit.group(0)))
     largest = max([amount or Decimal(0), *_amounts_in(text)])
     if largest >= LARGE_AMOUNT:
         found.append(Signal("large_amount", f"{largest:.2f}"))

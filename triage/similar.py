@@ -112,7 +112,9 @@ def similar_cases(principal: Principal, complaint: Complaint, k: int = TOP_K) ->
         order = np.argsort(-scores)[: k * 10]
         ranked = [(corpus.refs[i], float(scores[i])) for i in order
                   if scores[i] > 0 and corpus.refs[i] != complaint.pk]
-    visible = {c.pk: c for c in visible_complaints(principal).filter(pk__in=[r for r, _ in ranked])}
+    # Still closed: one reopened (or under review) since the index read it is no resolved case.
+    visible = {c.pk: c for c in visible_complaints(principal).filter(
+        pk__in=[r for r, _ in ranked], state=State.CLOSED)}
     chosen = [(visible[r], s) for r, s in ranked if r in visible][:k]
     last: dict[int, Resolution] = {}
     resolutions = Resolution.objects.filter(complaint__in=[c for c, _ in chosen]).order_by("pk")

@@ -82,7 +82,7 @@ def _triage_panel(principal: Principal, complaint: Complaint) -> dict[str, Any]:
     """What triage suggested, for the page: each classifier's top options with their
     confidence, and the choices staff may override with (the options, then every installation
     code of the dimension). Who may decide is checked again by `decide_suggestion`."""
-    found = triage_out(complaint)
+    found = triage_out(complaint, principal=principal)
     codes = []
     for s in found.codes:
         choices = [(f"label:{o.label}", bilingual(o.name or o.label)

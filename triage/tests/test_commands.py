@@ -66,3 +66,31 @@ def test_evaluate_a_labelled_file_with_the_active_model(var: Path, tmp_path: Pat
     zh = report["dimensions"]["zh_cause"]
     assert zh["n"] == 3 and zh["accuracy"] == 1.0 and report["model_version"]
     assert "| zh_cause | 3 |" in (tmp_path / "r" / "triage-evaluation.md").read_text()
+
+
+def test_triage_file_reads_odd_rows_and_refuses_unreadable_files_clearly(
+    var: Path, tmp_path: Path
+) -> None:
+    engine.save(tiny())
+    source = tmp_path / "odd.csv"
+    huge = "催收人员天天打电话骚扰" * 20_000  # one cell over csv's default 128 KiB limit
+    source.write_text(f'id,text\n1,\n2,"{huge}"\n3\n', encoding="utf-8")
+    target = tmp_path / "out.csv"
+    call_command("triage_file", str(source), str(target), stdout=io.StringIO())
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["2", "3", "4"]
+    assert rows[0]["zh_cause"] == rows[0]["cfpb_product"] == ""  # an empty text: no guess
+    assert rows[1]["zh_cause"] == "0" and rows[2]["cfpb_product"] == ""
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("text\n信用卡年费\n".encode("gbk"))
+    for path, message in ((gbk, "UTF-8"), (tmp_path / "none.csv", "not found")):
+        with pytest.raises(CommandError, match=message):
+            call_command("triage_file", str(path), str(target), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="UTF-8"):
+        call_command("evaluate_triage", "--file", str(gbk), "--out", str(tmp_path / "r"),
+                     stdout=io.StringIO())
+    unlabelled = tmp_path / "unlabelled.csv"
+    unlabelled.write_text("id,body\n1,hello\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no labelled rows"):
+        call_command("evaluate_triage", "--file", str(unlabelled), "--out", str(tmp_path / "r"),
+                     stdout=io.StringIO())

@@ -107,3 +107,24 @@ def test_a_mistyped_id_number_is_still_masked_but_not_valid() -> None:
     (found,) = find_pii("身份证110105194912310021")
     assert (found.kind, found.valid) == ("cn_id", False)
     assert "110105194912310021" not in mask_text("身份证110105194912310021")
+
+
+def test_numbers_written_with_spaces_dashes_or_full_width_digits_are_masked() -> None:
+    id_number = "11010519491231002X"
+    cases = {
+        "电话138-1234-5678请回电": ("phone", "电话138****5678请回电"),
+        "电话138 1234 5678请回电": ("phone", "电话138****5678请回电"),
+        "电话１３８１２３４５６７８请回电": ("phone", "电话１３８****５６７８请回电"),
+        "电话１３８－１２３４－５６７８请回电": ("phone", "电话１３８****５６７８请回电"),
+        "call me at 415-555-0132 or (415) 555-0132.": (
+            "phone", "call me at 415****0132 or 415****0132."),
+        f"身份证{id_number[:6]} {id_number[6:14]} {id_number[14:]}，": (
+            "cn_id", "身份证110105********002X，"),
+    }
+    for text, (kind, masked) in cases.items():
+        assert pii_kinds(text) == [kind], text
+        assert mask_text(text) == masked
+    assert find_pii(f"{id_number[:6]}-{id_number[6:14]}-{id_number[14:]}")[0].valid
+    kept = ("投诉编号 TS-20261123-000123，金额 12,345.67 元，日期 2026-11-23，"
+            "转办单 12378-2026-0012345")
+    assert mask_text(kept) == kept

@@ -107,7 +107,22 @@ def test_deciding_refuses_outsiders_integrations_stale_versions_and_bad_codes(
     bad = post(cast.client("alice"), path, {**body, "code": "B01"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "code"
     assert post(cast.client("alice"), path, {**body, "head": "nope"}).status_code == 404
+    # a label of the suggestion with a code of another dimension is refused too
+    bad = post(cast.client("alice"), path, {**body, "label": "4", "code": "B01"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "code"
     assert Suggestion.objects.get().status == SuggestionStatus.PENDING
+    assert Complaint.objects.get(number=data["number"]).codes == {}
+
+
+def test_a_label_with_another_code_than_suggested_is_an_override(
+    cast: Any, tiny_model: Any
+) -> None:
+    data = create(cast.client("agent"), "s-7", content="信用卡年费未经同意被扣收，要求退还费用。")
+    response = post(cast.client("alice"), f"/api/v1/complaints/{data['number']}/suggestions/decide",
+                    {"version": data["version"], "head": "zh_cause", "label": "3", "code": "C05"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["codes"] == {"cause": "C05"}
+    assert Suggestion.objects.get().status == SuggestionStatus.OVERRIDDEN
 
 
 def test_a_repeat_of_the_same_customer_links_as_a_duplicate_and_proposes_a_merge(
@@ -149,6 +164,68 @@ def test_refresh_classifies_again_and_keeps_decisions(cast: Any, tiny_model: Any
     data = create(cast.client("agent"), "r-1", content="客服态度很差，电话打不通。")
     Suggestion.objects.update(options=[])
     path = f"/api/v1/complaints/{data['number']}/suggestions/refresh"
+    assert post(cast.client("audrey"), path, {}).status_code == 403  # an auditor only reads
+    assert post(cast.client("bob"), path, {}).status_code == 404
+    assert Suggestion.objects.get().options == []
     response = post(cast.client("alice"), path, {})
     assert response.status_code == 200
     assert response.json()["suggestions"]["codes"][0]["options"][0]["label"] == "4"
+
+
+def test_a_duplicate_link_never_names_a_complaint_the_viewer_may_not_see(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    text = "理财产品到期未兑付，客户经理承诺保本保收益，现在联系不上，要求全额退还本金。"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = create(cast.client("agent"), "v-1", content=text)
+    Complaint.objects.filter(number=first["number"]).update(unit=cast.sh01)  # Shanghai's now
+    second = create(cast.client("agent"), "v-2", content=text,
+                    customer={"name": "李四", "phone": "13900000000"})
+    assert second["suggestions"]["duplicates"] == []  # the agent may not see Shanghai's
+    path = f"/api/v1/complaints/{second['number']}"
+    assert cast.client("alice").get(path).json()["suggestions"]["duplicates"] == []
+    (link,) = cast.client("cpo").get(path).json()["suggestions"]["duplicates"]
+    assert link["number"] == first["number"] and link["kind"] == "group"
+    page = cast.client("alice").get(f"/complaints/{second['number']}/").content.decode()
+    assert first["number"] not in page
+
+
+def test_the_installation_map_sets_the_codes_and_a_broken_one_never_refuses_a_complaint(
+    cast: Any, tiny_model: Any, settings: Any, tmp_path: Any, request: Any
+) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from triage import mapping
+
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps({"zh_cause": {"dimension": "cause", "codes": {"4": "C02"}}}))
+    settings.TOUSU_TRIAGE_MAP = str(path)
+    mapping.head_maps.cache_clear()
+    request.addfinalizer(mapping.head_maps.cache_clear)
+    data = create(cast.client("agent"), "m-1", content="客服态度很差，电话打不通。")
+    assert data["suggestions"]["codes"][0]["options"][0]["code"] == "C02"
+    path.write_text(json.dumps({"zh_cause": {"codes": {"4": "C02"}}}))  # no dimension
+    mapping.head_maps.cache_clear()
+    data = create(cast.client("agent"), "m-2", content="客服推诿敷衍，多次投诉无人回复。")
+    assert data["suggestions"]["codes"] == []  # registered, without suggested codes
+    with pytest.raises(SystemCheckError, match="TOUSU_TRIAGE_MAP"):
+        call_command("check")
+
+
+def test_an_override_by_a_code_outside_the_options_is_kept_for_retraining(
+    cast: Any, tiny_model: Any
+) -> None:
+    from triage.training import feedback
+
+    data = create(cast.client("agent"), "s-8", content="信用卡年费未经同意被扣收，要求退还费用。")
+    options = Suggestion.objects.get().options
+    code = next(c for c in ("C12", "C09", "C07", "C01", "C04")
+                if c not in {o["code"] for o in options})
+    response = post(cast.client("alice"), f"/api/v1/complaints/{data['number']}/suggestions/decide",
+                    {"version": data["version"], "head": "zh_cause", "code": code})
+    assert response.status_code == 200, response.json()
+    assert response.json()["codes"] == {"cause": code}
+    (example,) = feedback()["zh_cause"]
+    label = {"C12": "0", "C09": "2", "C07": "3", "C01": "4", "C04": "5"}[code]
+    assert example.label == label and "年费" in example.text

@@ -36,3 +36,15 @@ def test_the_most_similar_closed_complaints_come_with_their_resolutions(
     assert best["codes"] == {"cause": "C07"} and best["remedy"] == "refund"
     assert "13812345678" not in best["reasons"] and best["score"] > found[1]["score"]
     assert cast.client("bob").get(f"/api/v1/complaints/{new.number}/similar").status_code == 404
+
+
+def test_a_complaint_reopened_after_the_index_read_it_is_no_longer_a_resolved_case(
+    cast: Any, register: Any
+) -> None:
+    fee = register(content="信用卡年费未经同意被扣收300元，要求退还年费。")
+    close(fee, "年费已退还")
+    new = register(content="我的信用卡被扣了年费，没有经过我同意，要求退还。")
+    path = f"/api/v1/complaints/{new.number}/similar"
+    assert [f["number"] for f in cast.client("alice").get(path).json()] == [fee.number]
+    Complaint.objects.filter(pk=fee.pk).update(state="investigating")  # reopened
+    assert cast.client("alice").get(path).json() == []

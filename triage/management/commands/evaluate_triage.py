@@ -32,8 +32,11 @@ class Command(BaseCommand):
                 report = evaluation.evaluate_file(model, options["file"])
             else:
                 report = evaluation.evaluate(options["data_dir"], options["seed"])
-        except data.DataMissing as missing:
-            raise CommandError(str(missing)) from None
+        except (data.DataMissing, data.UnreadableFile) as error:
+            raise CommandError(str(error)) from None
+        if not report["dimensions"]:
+            raise CommandError("no labelled rows: expected a CFPB export (narrative, product, "
+                               "issue) or text,label columns / 文件中没有可评估的标注数据")
         out = options["out"] or Path(settings.VAR_DIR) / "reports"
         json_path, md_path = evaluation.write(report, out)
         for name, m in report["dimensions"].items():

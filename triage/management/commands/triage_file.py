@@ -33,7 +33,10 @@ class Command(BaseCommand):
         model = engine.active()
         if model is None:
             raise CommandError("No triage model: run train_triage first")
-        rows = list(data.read_csv(options["input"]))
+        try:
+            rows = list(data.read_csv(options["input"]))
+        except (data.DataMissing, data.UnreadableFile) as error:
+            raise CommandError(str(error)) from None
         column = text_column(list(rows[0])) if rows else "text"
         heads = model.heads
         fields = ["row", "model_version"]
@@ -47,8 +50,10 @@ class Command(BaseCommand):
             for start in range(0, len(rows), BATCH):
                 batch = rows[start:start + BATCH]
                 texts = [r.get(column, "") for r in batch]
-                for offset, (text, predictions) in enumerate(
-                        zip(texts, model.classify(texts), strict=True)):
+                filled = [t for t in texts if t.strip()]  # an empty text is not classified
+                classified = iter(model.classify(filled) if filled else [])
+                for offset, text in enumerate(texts):
+                    predictions = next(classified) if text.strip() else []
                     signals = read_signals(text)
                     out: dict[str, Any] = {
                         "row": start + offset + 2, "model_version": model.version,
