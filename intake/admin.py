@@ -171,4 +171,9 @@ class LetterAdmin(ReadOnly):
                     "sent_at", "recorded_at"]
     list_filter = ["kind", "channel", "language"]
     search_fields = ["complaint__number", "proof"]
-    exclude = ["address"]
+    exclude = ["address", "body"]  # the body as staff preview it: name and identifiers masked
+    readonly_fields = ["shown_body"]
+
+    @admin.display(description="正文 Body")
+    def shown_body(self, obj: Letter) -> str:
+        return letters.masked_letter(obj.body, obj.complaint.customer.name)

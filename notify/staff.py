@@ -11,6 +11,7 @@ from notify.models import Channel
 from notify.outbox import enqueue
 from org.choices import Role, StaffChannel, StaffEvent, UnitKind
 from org.models import OrgUnit, RoleGrant, Subscription
+from triage.pii import mask_text
 
 if TYPE_CHECKING:
     from complaints.models import Complaint
@@ -50,7 +51,9 @@ def major_complaint_recipients(unit: OrgUnit) -> list[int]:
 def tell_staff(*, unit: OrgUnit, event: str, text: str, key: str, user_ids: list[int],
                complaint_id: int | None = None) -> None:
     """In-app notices to `user_ids`, then the unit's subscriptions to `event` (its own, and
-    those of the units above it that cover their subtree)."""
+    those of the units above it that cover their subtree). Staff's free text in it (a transfer's
+    or an escalation's reason) is masked: it leaves the workspace, to mailboxes and chat robots."""
+    text = mask_text(text)
     for user_id in sorted(set(user_ids)):
         enqueue(kind=event, channel=Channel.IN_APP, address="", subject=text[:300], body=text,
                 dedupe_key=f"{event}:{key}:u{user_id}"[:120], complaint_id=complaint_id,

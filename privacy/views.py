@@ -18,6 +18,7 @@ from complaints.audit import first_broken_link
 from complaints.models import Complaint, Event
 from org.access import Principal, staff_principal
 from org.choices import Role
+from org.models import ApiKey
 from privacy.models import AccessKind, AccessLog
 
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.CONSUMER_PROTECTION})
@@ -37,6 +38,13 @@ def _within(paths: tuple[str, ...], field: str) -> Q:
     for path in paths:
         query |= Q(**{f"{field}__startswith": path})
     return query
+
+
+def _keys_within(paths: tuple[str, ...]) -> Q:
+    """The exports by the integration keys of these units (a key has no user: its rows carry
+    its label, `key:<name>`, and key names are unique)."""
+    names = ApiKey.objects.filter(_within(paths, "unit__path")).values_list("name", flat=True)
+    return Q(actor__isnull=True, actor_label__in=[f"key:{name}" for name in names])
 
 
 def _dates(request: HttpRequest) -> tuple[dt.date | None, dt.date | None, list[str]]:
@@ -87,8 +95,8 @@ def audit(request: HttpRequest) -> HttpResponse:
         kind = ""
     reveals = _by_date(Event.objects.filter(_within(paths, "complaint__unit__path"),
                                             type="reveal_customer"), start, end)
-    log = _by_date(AccessLog.objects.filter(_within(paths, "actor__grants__unit__path")), start,
-                   end)
+    log = _by_date(AccessLog.objects.filter(_within(paths, "actor__grants__unit__path")
+                                            | _keys_within(paths)), start, end)
     if kind:
         log = log.filter(kind=kind)
     chains = None

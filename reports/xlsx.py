@@ -33,6 +33,15 @@ def _value(value: Any) -> Any:
     return str(value)
 
 
+def _text_safe(cell: Any) -> Any:
+    """The cell with a text value kept as text: openpyxl stores a string that starts with "="
+    as a formula, so a unit's or a root cause's name such as `=HYPERLINK(...)` would run in the
+    reader's Excel (formula injection)."""
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 def _width(value: Any) -> int:
     text = str(value if value is not None else "")
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -48,7 +57,7 @@ def _sheet(ws: Any, table: Table) -> None:
     for i, row in enumerate(table.rows, start=2):
         for j, col in enumerate(table.columns, start=1):
             value = _value(row.get(col.key))
-            cell = ws.cell(row=i, column=j, value=value)
+            cell = _text_safe(ws.cell(row=i, column=j, value=value))
             if col.kind in FORMATS:
                 cell.number_format = FORMATS[col.kind]
             widths[j - 1] = max(widths[j - 1], _width(value))
@@ -87,7 +96,7 @@ def workbook(report: Report) -> bytes:
     lines += [("说明 Note", note) for note in report.notes]
     for i, (key, value) in enumerate(lines, start=1):
         about.cell(row=i, column=1, value=key).font = Font(bold=True)
-        about.cell(row=i, column=2, value=value)
+        _text_safe(about.cell(row=i, column=2, value=value))
     about.column_dimensions["A"].width = 20
     about.column_dimensions["B"].width = 100
     out = io.BytesIO()

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clocks import service as clock_service
@@ -213,6 +214,7 @@ def similar(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@never_cache  # the customer's identifiers in full: never kept by a browser or a proxy
 def reveal(request: HttpRequest, number: str) -> HttpResponse:
     """The customer's details and the complaint's words in full, for a stated purpose (audited);
     without a purpose the form comes back with the error and nothing is revealed."""

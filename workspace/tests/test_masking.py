@@ -51,3 +51,17 @@ def test_an_identifier_across_the_summarys_cut_is_masked_in_lists(
         assert c.number in page
         assert fragment not in page
     assert fragment not in mia.get("/api/v1/complaints").json()["results"][0]["summary"]
+
+
+def test_an_evidence_files_name_is_masked_on_the_page(cast: Any, register: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = register()
+    upload = SimpleUploadedFile("身份证110101199003077578_13912345678.txt", "收据".encode())
+    response = cast.client("alice").post(f"/complaints/{c.number}/actions/add_evidence/",
+                                         {"add_evidence-version": "1",
+                                          "add_evidence-content_base64": upload})
+    assert response.status_code == 302
+    page = cast.client("alice").get(f"/complaints/{c.number}/").content.decode()
+    assert "139****5678" in page
+    assert "110101199003077578" not in page and "13912345678" not in page

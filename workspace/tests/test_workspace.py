@@ -66,6 +66,7 @@ def test_reveal_shows_the_full_details_and_is_on_the_timeline(cast: Any, registe
     response = cast.client("alice").post(f"/complaints/{c.number}/reveal/",
                                          {"purpose": "call back"})
     assert "13812345678" in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     event = c.events.order_by("-seq").first()
     assert event.type == "reveal_customer" and event.actor_label == "staff:alice"
     assert cast.client("audrey").post(f"/complaints/{c.number}/reveal/").status_code == 403
