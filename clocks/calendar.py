@@ -7,7 +7,8 @@
 - `uk-eaw`: England and Wales bank holidays; `us`: US federal holidays (observed days included),
   both from the `holidays` package.
 - Each calendar's bank closure days (ClosureDay, edited in the admin) are not business days, so
-  they lengthen business-day counts. They never move a calendar-day deadline: Civil Code Art. 203
+  they lengthen business-day counts, except in a calendar whose business days the regulation
+  fixes (FIXED_BUSINESS_DAYS: uk-eaw). They never move a calendar-day deadline: Civil Code Art. 203
   rolls a last day only past statutory rest days, and a bank's own closure does not extend a
   period the regulation sets.
 
@@ -174,7 +175,16 @@ _closures_lock = threading.Lock()
 _closures: dict[str, tuple[float, frozenset[dt.date]]] = {}
 
 
+# Calendars whose business days the regulation fixes, whatever the bank does: the FCA
+# Glossary's "business day" is any day but a weekend, Christmas Day, Good Friday or a bank
+# holiday, so a closure of the bank's never lengthens a DISP period. (Reg E and Reg Z count
+# the days the institution is open: closures count in `us`.)
+FIXED_BUSINESS_DAYS = frozenset({"uk-eaw"})
+
+
 def closure_days(calendar: str) -> frozenset[dt.date]:
+    if calendar in FIXED_BUSINESS_DAYS:
+        return frozenset()
     now = time.monotonic()
     entry = _closures.get(calendar)
     if entry is not None and entry[0] > now:

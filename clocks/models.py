@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from clocks.choices import ClockCalendar, DeadlineKind, DeadlineStatus, Obligation
@@ -88,3 +89,12 @@ class ClosureDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.calendar} {self.day:%Y-%m-%d} {self.reason}"
+
+    def clean(self) -> None:
+        from clocks.calendar import FIXED_BUSINESS_DAYS
+
+        if self.calendar in FIXED_BUSINESS_DAYS:
+            raise ValidationError({"calendar": "此日历的工作日由监管规定，银行停业日不影响期限 / "
+                                               "this calendar's business days are set by the "
+                                               "regulator (FCA Glossary): a closure of the bank "
+                                               "does not move its deadlines"})

@@ -97,21 +97,38 @@ def test_a_year_without_any_schedule_has_no_rest_days_and_says_so(caplog: Any) -
 
 @pytest.mark.django_db
 def test_bank_closure_days_lengthen_business_day_counts_only() -> None:
-    uk = packs.get("uk-fca")
-    received = dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # a Monday
-    summary = uk.rule("summary_resolution")
-    assert summary is not None
-    assert rules.due_at(uk, summary, received).date() == D(2026, 6, 4)
-    ClosureDay.objects.create(calendar="uk-eaw", day=D(2026, 6, 3), reason="system cut-over")
-    assert rules.due_at(uk, summary, received).date() == D(2026, 6, 5)
+    NY = ZoneInfo("America/New_York")
+    us = packs.get("us-cfpb")
+    received = dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("America/New_York"))  # a Monday
+    reg_e = us.rule("reg_e_investigation")
+    assert reg_e is not None
+    assert rules.due_at(us, reg_e, received).astimezone(NY).date() == D(2026, 6, 15)
+    # Reg E counts the days the institution is open (12 CFR 1005.2(d)).
+    ClosureDay.objects.create(calendar="us", day=D(2026, 6, 3), reason="system cut-over")
+    assert rules.due_at(us, reg_e, received).astimezone(NY).date() == D(2026, 6, 16)
     # A closure never extends a calendar-day period, not even on its last day (Art. 203 rolls
     # past statutory rest days only).
     ClosureDay.objects.create(calendar="cn", day=D(2026, 12, 7), reason="branch closed")
     received_cn = dt.datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert rules.decision_due(received_cn).astimezone(rules.CN_ZONE).date() == D(2026, 12, 7)
     assert not calendar.is_business_day("cn", D(2026, 12, 7))
-    ClosureDay.objects.filter(calendar="uk-eaw").delete()
-    assert rules.due_at(uk, summary, received).date() == D(2026, 6, 4)
+    ClosureDay.objects.filter(calendar="us").delete()
+    assert rules.due_at(us, reg_e, received).astimezone(NY).date() == D(2026, 6, 15)
+
+
+@pytest.mark.django_db
+def test_a_bank_closure_never_moves_an_fca_deadline() -> None:
+    from django.core.exceptions import ValidationError
+
+    uk = packs.get("uk-fca")
+    received = dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # a Monday
+    summary = uk.rule("summary_resolution")
+    assert summary is not None
+    ClosureDay.objects.create(calendar="uk-eaw", day=D(2026, 6, 3), reason="system cut-over")
+    due = rules.due_at(uk, summary, received).astimezone(ZoneInfo("Europe/London"))
+    assert due.date() == D(2026, 6, 4)  # FCA Glossary
+    with pytest.raises(ValidationError):
+        ClosureDay(calendar="uk-eaw", day=D(2026, 6, 4), reason="x").full_clean()
 
 
 def test_months_keep_the_day_or_take_the_months_last() -> None:
