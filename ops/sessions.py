@@ -1,4 +1,4 @@
-"""The staff session's idle timeout, renewed by use."""
+"""The staff session's idle timeout, renewed by use; and no page of a session kept in a cache."""
 
 import time
 from collections.abc import Callable
@@ -23,4 +23,9 @@ class RenewSessionMiddleware:
             now = int(time.time())
             if now - int(session.get(TOUCHED, 0)) >= RENEW_EVERY_S:
                 session[TOUCHED] = now  # modified: SessionMiddleware saves it, renewing expiry
-        return self.get_response(request)
+        response = self.get_response(request)
+        if session.session_key and "Cache-Control" not in response:
+            # A signed-in page (a complaint, a customer's card) must not stay in the browser's
+            # or a proxy's cache for the next user of a shared computer to page back to.
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -11,11 +11,12 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "regulator": ("12378", "12363", "银保监", "金融监管总局", "监管局", "人民银行", "人行",
                   "银监", "cfpb", "consumer financial protection", "ombudsman", "fos",
                   "regulator", "attorney general"),
-    "media": ("媒体", "曝光", "记者", "微博", "抖音", "头条", "发到网上", "news", "newspaper",
-              "reporter", "social media", "journalist"),
+    # A platform's name alone is no threat ("在抖音上看到广告"): posting there is.
+    "media": ("媒体", "曝光", "记者", "发到网上", "发微博", "发到微博", "发抖音", "发到抖音",
+              "上头条", "news", "newspaper", "reporter", "social media", "journalist"),
     "litigation": ("起诉", "律师", "法院", "诉讼", "仲裁", "lawsuit", "attorney", "lawyer",
                    "sue", "court", "legal action"),
-    "group": ("集体投诉", "多名", "大家都", "群体", "维权群", "class action", "other customers"),
+    "group": ("集体投诉", "多名", "群体", "维权群", "class action", "other customers"),
     "vulnerable": ("老人", "老年", "残疾", "病重", "癌症", "低保", "elderly", "disabled",
                    "disability", "veteran", "servicemember", "senior citizen"),
     "aggressive": ("自杀", "跳楼", "同归于尽", "kill myself", "suicide"),
@@ -24,7 +25,12 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 # ("news" is not in "renews", "sue" not in "issue", 12378 not inside a longer number; a plural
 # counts), and a few Chinese words are told from the longer words that contain them (个人行为,
 # 人行道 are not the central bank; 法律师资 holds no lawyer).
-_CONTEXT = {"人行": (r"(?<![个本他私步行路众])", r"(?![道为走驶使动])"), "律师": (r"(?<!法)", "")}
+_CONTEXT = {"人行": (r"(?<![个本他私步行路众])", r"(?![道为走驶使动])"), "律师": (r"(?<!法)", ""),
+            "群体": (r"(?<!弱势)", "")}
+# An age of 60 or more (老年人权益保障法 Art. 2) is a vulnerable-customer hint: "82岁", "aged 82".
+ELDERLY_AGE = 60
+_AGE_RE = re.compile(r"(?<!\d)(\d{2,3})\s*(?:周岁|岁)|(?<![a-z0-9])(?:aged\s+(\d{2,3})|"
+                     r"(\d{2,3})[- ]years?[- ]old)(?![a-z0-9])")
 
 
 def _pattern(word: str) -> re.Pattern[str]:
@@ -53,6 +59,11 @@ def read_signals(text: str, amount: Decimal | None = None) -> list[Signal]:
         hit = next((m for m in (p.search(lowered) for p in patterns) if m), None)
         if hit:
             found.append(Signal(name, hit.group(0)))
+    if not any(f.name == "vulnerable" for f in found):
+        age = next((m for m in _AGE_RE.finditer(lowered)
+                    if ELDERLY_AGE <= int(next(g for g in m.groups() if g)) <= 120), None)
+        if age:
+            found.append(Signal("vulnerable", age.group(0)))
     largest = max([amount or Decimal(0), *_amounts_in(text)])
     if largest >= LARGE_AMOUNT:
         found.append(Signal("large_amount", f"{largest:.2f}"))

@@ -63,3 +63,10 @@ def test_the_session_is_renewed_at_most_once_a_minute(cast: Any) -> None:
     Session.objects.filter(pk=key).update(expire_date=soon)
     client.get("/home/")  # within the minute: not written again
     assert Session.objects.get(pk=key).expire_date == soon
+
+
+def test_a_signed_in_page_is_never_cached(cast: Any, register: Any) -> None:
+    c = register()
+    client = cast.client("alice")
+    for path in ("/home/", f"/complaints/{c.number}/", "/"):
+        assert client.get(path)["Cache-Control"] == "no-store, private", path

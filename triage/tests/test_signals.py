@@ -22,6 +22,9 @@ def names(text: str) -> dict[str, str]:
     ("I will sue the bank", "litigation", "sue"),
     ("My attorneys are on it", "litigation", "attorneys"),
     ("I will see you in court", "litigation", "court"),
+    ("不解决我就发到抖音上", "media", "发到抖音"),
+    ("我母亲82岁，被推销了保险", "vulnerable", "82岁"),
+    ("My father is an 82-year-old retiree", "vulnerable", "82-year-old"),
 ])
 def test_each_threat_is_found_with_its_evidence(text: str, name: str, evidence: str) -> None:
     assert names(text).get(name) == evidence
@@ -35,6 +38,9 @@ def test_each_threat_is_found_with_its_evidence(text: str, name: str, evidence: 
     "他在法律师资培训班上课。",  # 律师 across 法律 and 师资
     "我上网查了一下账单。",  # going online is no media threat
     "卡号尾号 1123780 的扣款 2123630 元的单据",  # 12378 inside a longer number
+    "我在抖音上看到这个理财广告，大家都知道的。",  # a platform named, no threat to post
+    "银行应当照顾弱势群体。",  # 群体 in 弱势群体: no group complaint
+    "客户今年45岁。",  # an age below 60 is no hint
 ])
 def test_ordinary_words_raise_no_alarm(text: str) -> None:
     found = read_signals(text)
