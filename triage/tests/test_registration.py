@@ -229,33 +229,3 @@ def test_an_override_by_a_code_outside_the_options_is_kept_for_retraining(
     (example,) = feedback()["zh_cause"]
     label = {"C12": "0", "C09": "2", "C07": "3", "C01": "4", "C04": "5"}[code]
     assert example.label == label and "年费" in example.text
-
-
-def test_an_auditor_may_not_classify_again(cast: Any, tiny_model: Any) -> None:
-    data = create(cast.client("agent"), "r-2", content="客服态度很差，电话打不通。")
-    before = list(Suggestion.objects.values_list("pk", flat=True))
-    path = f"/api/v1/complaints/{data['number']}/suggestions/refresh"
-    refused = post(cast.client("audrey"), path, {})
-    assert refused.status_code == 403 and " / " in refused.json()["detail"]
-    assert post(cast.client("bob"), path, {}).status_code == 404
-    assert list(Suggestion.objects.values_list("pk", flat=True)) == before
-
-
-def test_a_near_duplicate_in_another_unit_is_not_named_to_an_outsider(
-    cast: Any, django_capture_on_commit_callbacks: Any
-) -> None:
-    text = "网银转账显示成功但对方迟迟未收到款项，客服一直推诿，要求查明资金去向并赔偿损失。"
-    with django_capture_on_commit_callbacks(execute=True):
-        first = create(cast.client("agent"), "o-1", content=text)
-    with django_capture_on_commit_callbacks(execute=True):
-        other = create(cast.client("bob"), "o-2", content=text, unit="SH01",
-                       customer={"name": "李四", "phone": "13900000000"})
-    (link,) = TriageRecord.objects.get(complaint__number=other["number"]).links
-    assert link["number"] == first["number"]  # found across the bank, and kept
-    assert other["suggestions"]["duplicates"] == []  # bob (SH01) may not read BJ01's
-    again = cast.client("bob").get(f"/api/v1/complaints/{other['number']}").json()
-    assert again["suggestions"]["duplicates"] == []
-    page = cast.client("bob").get(f"/complaints/{other['number']}/").content.decode()
-    assert first["number"] not in page
-    seen = cast.client("cpo").get(f"/api/v1/complaints/{other['number']}").json()
-    assert [d["number"] for d in seen["suggestions"]["duplicates"]] == [first["number"]]
