@@ -84,24 +84,29 @@ class Found:
     valid: bool  # the check digit holds (cn_id, card); True where there is no check
 
 
+# Each digit pattern starts with the character it needs and checks what comes before it just
+# after (1(?<!\d1) rather than (?<!\d)1): a pattern with a known first character is searched
+# for by that character, several times faster than one tried at every position of the text.
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # A run of digits, or digits in groups of four split by single spaces or hyphens (as card and
 # account numbers are written); nothing else is joined, so "13812345678 300" stays two numbers.
 _DIGITS_RE = re.compile(
-    r"(?<!\d)(?:\d{4}(?:[ -]\d{4}){2,5}(?:[ -]\d{1,4})?|\d{7,30}[Xx]?)(?!\d)"
+    r"\d(?<!\d\d)(?:\d{3}(?:[ -]\d{4}){2,5}(?:[ -]\d{1,4})?|\d{6,29}[Xx]?)(?!\d)"
 )
-_INTL_PHONE_RE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ -]?\(?\d{1,4}\)?){2,5}(?!\d)")
-_CN_LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+_INTL_PHONE_RE = re.compile(r"\+(?<![\w+]\+)\d{1,3}(?:[ -]?\(?\d{1,4}\)?){2,5}(?!\d)")
+_CN_LANDLINE_RE = re.compile(r"0(?<!\d0)\d{2,3}-\d{7,8}(?!\d)")
 # A North American number written without +1: (415) 555-0132, 415-555-0132, 415.555.0132.
 _NANP_RE = re.compile(
-    r"(?<![A-Za-z0-9_+-])(?:\(\d{3}\) ?|\d{3}([-.]))\d{3}(?(1)\1|[-.])\d{4}(?![A-Za-z0-9_-])"
+    r"(?:\((?<![A-Za-z0-9_+-]\()\d{3}\) ?|\d(?<![A-Za-z0-9_+-]\d)\d{2}([-.]))\d{3}(?(1)\1|[-.])"
+    r"\d{4}(?![A-Za-z0-9_-])"
 )
 # A mobile number written 3-4-4 with spaces or hyphens, and an ID number written 6-8-4.
-_CN_MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]\d{4}){2}(?!\d)")
-_CN_ID_SPACED_RE = re.compile(r"(?<!\d)\d{6}([ -])\d{8}\1\d{3}[\dXx](?![\dXx])")
+_CN_MOBILE_RE = re.compile(r"1(?<!\d1)[3-9]\d(?:[ -]\d{4}){2}(?!\d)")
+_CN_ID_SPACED_RE = re.compile(r"\d(?<!\d\d)\d{5}([ -])\d{8}\1\d{3}[\dXx](?![\dXx])")
 # Full-width characters (１３８－１２３４…, as typed with a Chinese input method) are read as
 # their ASCII forms, one character for one, so that positions in the text still hold.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－　＋（）＠．", "0123456789Xx- +()@.")
+_FULL_WIDTH_HINT = re.compile("[０-９＠]")
 _ACCOUNT_WORDS = re.compile(
     r"(账号|账户|帐号|帐户|卡号|account|acct|a/c)\W{0,3}(?:no\.?|number|#)?\W{0,3}$", re.IGNORECASE
 )
@@ -129,8 +134,10 @@ def _kind_of_digits(raw: str, before: str) -> tuple[str, bool] | None:
 
 def find_pii(text: str) -> list[Found]:
     """Every identifier in `text`, in order, without overlaps."""
-    text = text.translate(_FULL_WIDTH)
-    found = [Found("email", m.start(), m.end(), True) for m in _EMAIL_RE.finditer(text)]
+    if not text.isascii() and _FULL_WIDTH_HINT.search(text):
+        text = text.translate(_FULL_WIDTH)
+    found = ([Found("email", m.start(), m.end(), True) for m in _EMAIL_RE.finditer(text)]
+             if "@" in text else [])
     for pattern in (_INTL_PHONE_RE, _CN_LANDLINE_RE, _CN_MOBILE_RE, _NANP_RE):
         found += [Found("phone", m.start(), m.end(), True) for m in pattern.finditer(text)]
     found += [Found("cn_id", m.start(), m.end(), cn_id_valid(re.sub(r"[ -]", "", m.group(0))))
