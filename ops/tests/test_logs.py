@@ -72,3 +72,27 @@ def test_celery_workers_and_beat_log_at_log_level_not_celerys_default() -> None:
                           capture_output=True, text=True, timeout=60, check=True)
     record = json.loads(done.stderr.strip().splitlines()[-1])
     assert (record["message"], record["level"]) == ("SMS to 138****5678", "INFO")
+
+
+def test_gunicorn_writes_its_own_lines_as_json_too(tmp_path: Path) -> None:
+    """README's production command runs gunicorn with tousu/gunicorn_conf.py: its start and
+    worker lines must be JSON like the application's, for the same log shipper."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_LOG_FORMAT": "json",
+           "PYTHONPATH": str(ROOT), "TOUSU_VAR_DIR": str(tmp_path)}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "python:tousu.gunicorn_conf", "tousu.wsgi", "--bind",
+         "127.0.0.1:0", "--workers", "1"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:
+            lines.append(line)
+            if "Booting worker" in line:
+                break
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    records = [json.loads(line) for line in lines if line.strip()]
+    assert records and all(r["logger"].startswith("gunicorn") for r in records)
+    assert any("Booting worker" in r["message"] for r in records)
