@@ -88,6 +88,9 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
         "overdue": True if get.get("overdue") == "1" else None,
     }
     choice("handler", ["me", "none"], _("Handler"))
+    for flag, label in (("open", _("Open only (not closed or ended)")),
+                        ("due_soon", _("Due within 3 days")), ("overdue", _("Overdue"))):
+        choice(flag, ["1"], label)  # a checkbox: "1" or absent, anything else is named
     return found, errors
 
 

@@ -47,6 +47,8 @@ def test_the_list_filters_by_handler_and_open_state(cast: Any, register: Any) ->
     ({"state": "bogus"}, "Unknown State: bogus", "未知的状态：bogus"),
     ({"from": "garbage"}, "Received from is not a date", "不是有效日期"),
     ({"handler": "someone"}, "Unknown Handler: someone", "未知的处理人：someone"),
+    ({"overdue": "yes"}, "Unknown Overdue: yes", "未知的已超期：yes"),
+    ({"due_soon": "true"}, "Unknown Due within 3 days: true", "未知的3天内到期：true"),
     ({"from": "2026-12-01", "to": "2026-01-01"}, "Received to is before Received from",
      "早于"),
 ])
