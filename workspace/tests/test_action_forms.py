@@ -110,7 +110,7 @@ def test_free_text_sent_to_the_customer_is_marked_so_on_the_form(action: str, na
         with translation.override(language):
             html = render_to_string("workspace/_action_form.html",
                                     {"form": action_form(action, 7), "c": _C()})
-        assert f'id="id_{action}-{name}-help"' in html and words in html
+        assert f'id="id_{action}-{name}_helptext"' in html and words in html
     html = render_to_string("workspace/_action_form.html", {"form": action_form("note", 7),
                                                             "c": _C()})
     assert "Sent to the customer" not in html and "原样写入" not in html

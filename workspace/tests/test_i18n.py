@@ -69,4 +69,4 @@ def test_the_customers_claim_is_headed_as_a_claim_not_as_claiming_a_work_order(
     c = register()
     page = cast.client("mia").get(f"/complaints/{c.number}/",
                                   HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert '<h3>诉求</h3><p id="claim">' in page
+    assert '<h3>诉求</h3><p id="claim" lang="zh-Hans">' in page

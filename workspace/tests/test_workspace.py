@@ -58,7 +58,7 @@ def test_field_errors_come_back_under_the_field(cast: Any, register: Any) -> Non
                                        {"decline-version": "1", "decline-reason": "no_standing",
                                         "decline-detail": ""})
     assert response.status_code == 422
-    assert 'id="id_decline-detail-errors"' in response.content.decode()
+    assert 'id="id_decline-detail_error"' in response.content.decode()
 
 
 def test_reveal_shows_the_full_details_and_is_on_the_timeline(cast: Any, register: Any) -> None:
