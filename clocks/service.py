@@ -388,6 +388,22 @@ def open_review_window(complaint_id: int, responded_at: dt.datetime) -> None:
     _open(complaint_id, "decision", responded_at)
 
 
+def review_window_from_receipt(complaint_id: int, received_at: dt.datetime) -> None:
+    """The customer's review window runs from their receipt of the decision (CN Art. 20): a
+    decision notice that reaches them later than the decision was taken (a letter in the post)
+    starts the running window anew from then. Never earlier than it already runs."""
+    pack = _pack_for(complaint_id)
+    names = {r.name for r in pack.obligations
+             if r.kind == DeadlineKind.WINDOW and "review_request" in r.met_by}
+    for deadline in Deadline.objects.filter(complaint_id=complaint_id, obligation__in=names,
+                                            status=DS.OPEN, started_at__lt=received_at):
+        rule = pack.rule(deadline.obligation)
+        if rule is not None:
+            deadline.started_at, deadline.due_at = received_at, rules.due_at(pack, rule,
+                                                                             received_at)
+            deadline.save(update_fields=["started_at", "due_at"])
+
+
 def review_window_open(complaint_id: int, at: dt.datetime) -> bool:
     """Whether a review may be requested at `at`: within the pack's review window, its last
     second included, and not yet met by a request (one review per decision: the next decision

@@ -28,6 +28,7 @@ from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import timezone
 
 from clocks import packs
+from clocks import service as clocks
 from clocks.models import Deadline
 from complaints.choices import PAUSE_WHILE_EN, PauseReason, ReviewOutcome
 from complaints.errors import ActionError, Conflict, Forbidden
@@ -299,6 +300,9 @@ def send_letter(principal: Principal, number: str, *, kind: str, channel: str, v
         now = timezone.now()
         letter.proof, letter.sent_at, letter.recorded_at = proof.strip()[:200], now, now
         letter.save()
+        if kind == LetterKind.DECISION_NOTICE:
+            days = settings.TOUSU_POST_DELIVERY_DAYS if channel == LetterChannel.POST else 0
+            clocks.review_window_from_receipt(c.pk, now + dt.timedelta(days=days))
         record_system_event(c.pk, "letter_sent", _payload(letter),
                             actor_label=principal.label, actor_id=principal.user_id)
     return letter

@@ -253,6 +253,9 @@ TOUSU_MAX_TEXT = env_int("TOUSU_MAX_TEXT", 20_000)
 # A complaint registered with a received time older than this is refused as a likely typo
 # (a year entered wrong): its deadlines would all be long breached on arrival.
 TOUSU_MAX_RECEIVED_AGE_DAYS = env_int("TOUSU_MAX_RECEIVED_AGE_DAYS", 180)
+# Days a decision notice sent by post is taken to need to reach the customer: their review
+# window (CN Art. 20: 30 days from receiving the decision) starts then. The bank's assumption.
+TOUSU_POST_DELIVERY_DAYS = env_int("TOUSU_POST_DELIVERY_DAYS", 3)
 # A regulator transfer file with more rows is imported in the background, with its progress.
 TOUSU_REGULATOR_SYNC_ROWS = env_int("TOUSU_REGULATOR_SYNC_ROWS", 300)
 TOUSU_MAX_ATTACHMENT_BYTES = env_int("TOUSU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)

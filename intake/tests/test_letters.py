@@ -390,3 +390,24 @@ def test_the_old_review_wording_is_replaced_unless_the_bank_edited_it(templates:
     en.refresh_from_db()
     assert zh.body == REVIEW_ZH and zh.version == 2
     assert en.body == "Our own words {{ number }}" and REVIEW_EN not in en.body
+
+
+def test_a_decision_sent_by_post_starts_the_review_window_when_it_arrives(
+        register: Any, cast: Any, templates: None, settings: Any) -> None:
+    import datetime as dt
+
+    settings.TOUSU_POST_DELIVERY_DAYS = 3
+    c = responded(cast, register())
+    window = c.deadlines.get(obligation="review_request_window")
+    before = window.due_at
+    letter = letters.send_letter(cast.principal("alice"), c.number, kind="decision_notice",
+                                 channel="post", version=c.version, proof="EMS1234567890")
+    window.refresh_from_db()
+    assert window.started_at == letter.sent_at + dt.timedelta(days=3)  # Art. 20: from receipt
+    assert window.due_at >= before + dt.timedelta(days=3)
+    later = window.due_at
+    c.refresh_from_db()
+    letters.send_letter(cast.principal("alice"), c.number, kind="decision_notice",
+                        channel="in_person", version=c.version, proof="客户签收单")
+    window.refresh_from_db()
+    assert window.due_at == later  # a window never runs from an earlier receipt than it does
