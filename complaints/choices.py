@@ -129,7 +129,7 @@ class PauseReason(models.TextChoices):
 
 
 # What the customer is told in English the time is paused for ("… is paused while …").
-PAUSE_WHILE_EN = {
+PAUSE_WHILE_EN: dict[str, str] = {
     PauseReason.APPRAISAL: "an external appraisal or test is carried out",
     PauseReason.MEDIATION: "the complaint is in mediation",
     PauseReason.CORRECTION: "we wait for the correction or the material we asked you for",

@@ -21,7 +21,7 @@ from complaints.lifecycle import (
     allowed_from,
     always_needs_approval,
 )
-from complaints.models import Complaint
+from complaints.models import Complaint, Visit
 from org.access import Principal
 from triage.pii import mask_text
 
@@ -114,17 +114,26 @@ def allowed_actions(principal: Principal, complaint: Complaint,
     return found
 
 
+def visits_awaiting_answer(complaint: Complaint) -> QuerySet[Visit]:
+    """Scheduled visits the customer has neither agreed to (with staff or on the portal) nor
+    declined: each is answered once (`answer_visit`)."""
+    answered = [e.payload.get("visit_id")
+                for e in complaint.events.filter(type="answer_visit").only("payload")]
+    return complaint.visits.filter(visited_at__isnull=True, customer_consent=False).exclude(
+        pk__in=answered)
+
+
 def _visit_actions(found: list[str], complaint: Complaint) -> list[str]:
-    """Only a scheduled visit can be recorded, and answered once by the customer."""
-    pending = dict(complaint.visits.filter(visited_at__isnull=True)
-                   .values_list("pk", "customer_consent"))
-    answered = set(complaint.events.filter(type="answer_visit").values_list(
-        "payload__visit_id", flat=True)) if "answer_visit" in found else set()
+    """Only a scheduled visit can be recorded, and answered once by the customer; one query
+    when the complaint has no visit to come."""
+    pending = list(complaint.visits.filter(visited_at__isnull=True)
+                   .values_list("customer_consent", flat=True))
     refused = set()
     if not pending:
-        refused.add("record_visit")
-    if not {pk for pk, consent in pending.items() if not consent} - answered:
-        refused.add("answer_visit")
+        refused = {"record_visit", "answer_visit"}
+    elif "answer_visit" in found and (all(pending)
+                                      or not visits_awaiting_answer(complaint).exists()):
+        refused = {"answer_visit"}
     return [a for a in found if a not in refused]
 
 

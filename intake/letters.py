@@ -118,8 +118,8 @@ def context_for(c: Complaint, kind: str, due_at: dt.datetime | None = None) -> d
     if kind == LetterKind.PAUSE_NOTICE and due is not None and due.paused_intervals:
         reason = str(due.paused_intervals[-1].get("reason", ""))
         label = dict(PauseReason.choices).get(reason, reason)
-        clause = {str(k): v for k, v in PAUSE_WHILE_EN.items()}.get(reason, label)
-        ctx["pause_reason"] = clause if language == "en" else label.split(" ", 1)[0]
+        ctx["pause_reason"] = (PAUSE_WHILE_EN.get(reason, label) if language == "en"
+                               else label.split(" ", 1)[0])
     if kind == LetterKind.DECISION_NOTICE:
         r = decided_resolution(c)
         if r is not None:

@@ -27,7 +27,7 @@ from complaints.errors import ActionError, Conflict
 from complaints.lifecycle import END, allowed_from
 from complaints.models import Complaint, Event, Visit
 from complaints.schemas import ComplaintIn
-from complaints.selectors import review_requestable
+from complaints.selectors import review_requestable, visits_awaiting_answer
 from portal import forms as pf
 from portal.access import check_code, code_exhausted, portal_principal, send_code
 from portal.outcome import decision_context, outcome_context
@@ -264,9 +264,7 @@ def _awaiting_answer(c: Complaint) -> QuerySet[Visit]:
     answered (nor agreed to with staff), while the complaint's state accepts an answer."""
     if "answer_visit" not in allowed_from(c.state):
         return c.visits.none()
-    answered = [e.payload.get("visit_id") for e in c.events.filter(type="answer_visit")]
-    return c.visits.filter(visited_at__isnull=True, proposed_at__gt=timezone.now(),
-                           customer_consent=False).exclude(pk__in=answered)
+    return visits_awaiting_answer(c).filter(proposed_at__gt=timezone.now())
 
 
 def _status_context(c: Complaint, bound: tuple[str, forms.Form] | None = None) -> dict[str, Any]:

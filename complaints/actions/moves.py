@@ -45,6 +45,7 @@ from complaints.models import (
     Visit,
 )
 from complaints.scan import ScanRefused, scan
+from complaints.selectors import visits_awaiting_answer
 from complaints.sniff import sniff_type
 from notify.customer import notify_customer
 from notify.staff import ancestor_paths, announce_major, tell_staff, unit_managers
@@ -146,6 +147,7 @@ def contact(ctx: Ctx, c: Complaint, p: s.ContactIn) -> dict[str, Any]:
     _check_time("at", at, c, ctx.now)
     row = Contact.objects.create(complaint=c, kind=p.kind, at=at, outbound=p.outbound,
                                  summary=p.summary, staff_label=ctx.principal.label)
+    ctx.meets_clocks = p.outbound  # the customer's own call is not the bank contacting them
     ctx.move(c)
     return {"contact_id": row.pk, "kind": p.kind, "at": at, "outbound": p.outbound,
             "summary": p.summary}
@@ -205,23 +207,13 @@ def record_visit(ctx: Ctx, c: Complaint, p: s.RecordVisitIn) -> dict[str, Any]:
     return {"visit_id": visit.pk, "visited_at": visit.visited_at, "outcome": p.outcome}
 
 
-def visit_answered(visit: Visit) -> bool | None:
-    """The customer's answer to a visit: True (agreed, also when staff recorded the consent
-    when scheduling it), False (declined) or None (not answered yet)."""
-    if visit.customer_consent:
-        return True
-    answer = visit.complaint.events.filter(type="answer_visit",
-                                           payload__visit_id=visit.pk).first()
-    return None if answer is None else bool(answer.payload.get("consent"))
-
-
 def answer_visit(ctx: Ctx, c: Complaint, p: s.AnswerVisitIn) -> dict[str, Any]:
     """The customer agrees to a proposed visit (record_visit needs the consent) or declines it;
     one answer per visit."""
     visit = c.visits.filter(pk=p.visit_id, visited_at__isnull=True).first()
     if visit is None:
         raise bad("visit_id", "没有待答复的上门核实 / no proposed visit to answer")
-    if visit_answered(visit) is not None:
+    if not visits_awaiting_answer(c).filter(pk=visit.pk).exists():
         raise bad("visit_id", "已答复过此次上门 / this visit has already been answered")
     if p.consent:
         visit.customer_consent = True

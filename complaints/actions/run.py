@@ -27,6 +27,7 @@ class Ctx:
     action: str
     now: dt.datetime
     changed: set[str] = field(default_factory=set)
+    meets_clocks: bool = True  # a handler clears it when its act fulfils no duty
 
     def move(self, complaint: Complaint, to: str | None = None) -> None:
         """Take the lifecycle transition for this action through django-fsm."""
@@ -64,7 +65,7 @@ def run_action(principal: Principal, number: str, action: str, params: ActionIn)
             )
         ctx = Ctx(principal=principal, action=action, now=timezone.now())
         payload: dict[str, Any] = HANDLERS[action](ctx, complaint, params)
-        if payload.get("outbound", True):  # the customer's own call contacts nobody
+        if ctx.meets_clocks:
             clocks.on_action(complaint.pk, action, ctx.now)  # e.g. acceptance, first contact met
         complaint.version += 1
         append_event(complaint, action, actor_label=principal.label,
