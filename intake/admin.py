@@ -61,7 +61,8 @@ class QuarantineAdmin(ReadOnly):
                 released += 1
             else:
                 held += 1
-        self.message_user(request, f"{released} released, {held} still held",
+        self.message_user(request, f"已重新导入 {released} 条，仍有 {held} 条隔离 / "
+                                   f"{released} released, {held} still held",
                           messages.SUCCESS if not held else messages.WARNING)
 
     @admin.action(description="核销（保留原件）Dismiss, keeping the message",
@@ -69,7 +70,8 @@ class QuarantineAdmin(ReadOnly):
     def dismiss(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
         count = queryset.filter(status=QuarantineStatus.HELD).update(
             status=QuarantineStatus.DISMISSED, handled_by=request.user.get_username()[:150])
-        self.message_user(request, f"{count} dismissed (kept, never deleted)")
+        self.message_user(request, f"已核销 {count} 条（保留原件）/ "
+                                   f"{count} dismissed (kept, never deleted)")
 
 
 @admin.register(InboundMessage)

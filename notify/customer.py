@@ -10,7 +10,7 @@ from notify.outbox import enqueue
 SIGNATURE = {"zh-Hans": "【Tousu银行】", "en": "Tousu Bank: "}
 # The Chinese subject of an e-mailed notice (the letter template's subject where one exists).
 SUBJECTS_ZH = {
-    "acknowledgement": "投诉受理回执", "decline_notice": "投诉不予受理告知",
+    "acknowledgement": "投诉受理回执", "decline_notice": "投诉不予办理告知",
     "extension_notice": "投诉处理期限延长告知", "pause_notice": "投诉处理期限中止告知",
     "resume_notice": "投诉恢复处理告知", "decision_notice": "投诉处理决定告知",
     "review_decision": "投诉复核决定告知", "portal_code": "投诉查询验证码",

@@ -45,7 +45,8 @@ class OrgUnitAdmin(admin.ModelAdmin):
             except FileError as exc:
                 result = ImportResult(errors=[RowError(1, "file", str(exc))])
             if not result.errors:
-                messages.success(request, f"{result.created} created, {result.updated} updated")
+                messages.success(request, f"新建 {result.created} 个，更新 {result.updated} 个 / "
+                                          f"{result.created} created, {result.updated} updated")
                 return redirect("admin:org_orgunit_changelist")
             errors = result.errors
         context = {**self.admin_site.each_context(request), "form": form, "errors": errors,

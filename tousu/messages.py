@@ -14,6 +14,8 @@ ZH_BY_TYPE = {
     "literal_error": "取值无效，可选：{expected}",
     "string_too_short": "至少 {min_length} 个字符",
     "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不正确",
+    "too_short": "至少 {min_length} 项",
     "string_type": "应为文本",
     "too_long": "最多 {max_length} 项",
     "int_parsing": "应为整数",
@@ -30,6 +32,12 @@ ZH_BY_TYPE = {
     "greater_than_equal": "不能小于 {ge}",
     "greater_than": "必须大于 {gt}",
     "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "int_parsing_size": "数值超出范围",
+    "datetime_type": "不是有效的时间（ISO 8601）",
+    "date_type": "不是有效的日期，例如 2026-03-05",
     "timezone_aware": "时间必须带时区，例如 2026-11-22T10:00:00+08:00",
     "datetime_parsing": "不是有效的时间（ISO 8601）",
     "datetime_from_date_parsing": "不是有效的时间（ISO 8601）",
@@ -67,18 +75,27 @@ def chinese() -> bool:
     return (translation.get_language() or "zh-hans").lower().startswith("zh")
 
 
+def _zh_choices(expected: Any) -> str:
+    """pydantic's "'a', 'b' or 'c'" as a Chinese list: "'a'、'b'、'c'"."""
+    return "、".join(re.split(r", | or ", str(expected)))
+
+
 def validation_message(error: dict[str, Any]) -> str:
     english = str(error.get("msg", "invalid"))
+    kind = str(error.get("type", ""))
+    ctx = dict(error.get("ctx") or {})
+    if kind == "value_error":  # our validators raise "中文 / English": no "Value error, " prefix
+        reason = str(ctx.get("error", english))
+        return reason if _CJK.search(reason) or not chinese() else f"无效：{reason}"
     if not chinese():
         return english
-    kind = str(error.get("type", ""))
-    if kind == "value_error":
-        return f"无效：{error.get('ctx', {}).get('error', english)}"
     template = ZH_BY_TYPE.get(kind)
     if template is None:  # a type not worded yet: never English alone
         return f"无效：{english}"
+    if "expected" in ctx:
+        ctx["expected"] = _zh_choices(ctx["expected"])
     try:
-        return template.format(**error.get("ctx", {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return template
 

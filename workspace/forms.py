@@ -65,6 +65,7 @@ FIELD_LABELS: dict[str, Any] = {
     "severity": _("Severity"), "via": _("Received via"), "into": _("Primary complaint number"),
     "validity": _("Validity"), "root_cause": _("Root cause"), "note": _("Note"),
     "obligation": _("Deadline"), "conditions": _("Conditions"),
+    "new_facts": _("It brings new facts (the primary's clock restarts)"),
 }
 
 # Free text that goes into the customer's notice as typed: the form says so under the field.

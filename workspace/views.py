@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -75,8 +75,8 @@ def _detail_context(principal: Principal, complaint: Complaint,
     }
 
 
-DIMENSION_LABELS = {"business": _lazy("Business category"), "cause": _lazy("Cause"),
-                    "channel": _lazy("Channel")}
+DIMENSION_LABELS = {"business": gettext_lazy("Business category"), "cause": gettext_lazy("Cause"),
+                    "channel": gettext_lazy("Channel")}
 
 
 def _triage_panel(principal: Principal, complaint: Complaint) -> dict[str, Any]:

@@ -2,6 +2,7 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from complaints import choices as ch
 from complaints.audit import REDACTED
+from intake.choices import LetterChannel, LetterKind
 from notify.models import Channel as NotifyChannel
 from triage.pii import mask_payload, mask_text
 from workspace.forms import FIELD_LABELS
@@ -32,12 +34,34 @@ KEY_LABELS = {
     "referral_id": gettext_lazy("Referral number"), "from_unit": gettext_lazy("From unit"),
     "proposed_by": gettext_lazy("Proposed by"), "into": gettext_lazy("Merged into"),
     "deadlines_ended": gettext_lazy("Deadlines ended"),
+    "approval_level": gettext_lazy("Approval level"), "approved_by": gettext_lazy("Approved by"),
+    "attachment_id": gettext_lazy("Attachment number"),
+    "contact_id": gettext_lazy("Contact number"),
+    "clock_restarted": gettext_lazy("Clock restarted"), "content_type": gettext_lazy("File type"),
+    "size": gettext_lazy("Size (bytes)"), "sha256": "SHA-256",
+    "dimension": gettext_lazy("Dimension"), "head": gettext_lazy("Classifier"),
+    "label": gettext_lazy("Label"), "suggested": gettext_lazy("Suggested"),
+    "model_version": gettext_lazy("Model version"), "status": gettext_lazy("Status"),
+    "error": gettext_lazy("Error"), "language": gettext_lazy("Language"),
+    "letter_id": gettext_lazy("Letter number"), "resend_of": gettext_lazy("Resend of letter"),
+    "sent_at": gettext_lazy("Sent at"), "template_version": gettext_lazy("Template version"),
+    "from": gettext_lazy("Severity before"), "to": gettext_lazy("Severity after"),
+    "claim_minutes": gettext_lazy("Minutes allowed to claim"),
+    "retained_until": gettext_lazy("Retained until"), "redacted": gettext_lazy("Redacted"),
+    "previous": gettext_lazy("Previous ruling"),
+    "reworded": gettext_lazy("Reworded after approval"),
 }
-# Payload keys that hold a stored code of a choice list: shown by the choice's label.
-CHOICES_OF = {"channel": ch.Channel, "source": ch.Source, "severity": ch.Severity,
-              "decision": ch.Decision, "remedy": ch.RemedyKind, "validity": ch.Validity,
-              "acknowledged_by": NotifyChannel, "notified_by": NotifyChannel,
-              "sent_via": ch.ContactKind}
+# Payload keys that hold a stored code of a choice list: shown by the choice's label. A key
+# several events use ("kind" of a contact, a referral or a letter) tries its lists in turn.
+CHOICES_OF: dict[str, tuple[type[TextChoices], ...]] = {
+    "channel": (ch.Channel, LetterChannel), "source": (ch.Source,),
+    "severity": (ch.Severity,), "decision": (ch.Decision,), "remedy": (ch.RemedyKind,),
+    "validity": (ch.Validity,), "acknowledged_by": (NotifyChannel,),
+    "notified_by": (NotifyChannel,), "sent_via": (ch.ContactKind,),
+    "from": (ch.Severity,), "to": (ch.Severity,), "previous": (ch.Validity,),
+    "via": (ch.Channel,), "kind": (ch.ContactKind, ch.ReferralKind, LetterKind),
+    "reason": (ch.DeclineReason, ch.PauseReason), "outcome": (ch.ReviewOutcome,),
+}
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
@@ -75,10 +99,10 @@ def event_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _choice_label(key: str, value: Any) -> Any:
-    choices = CHOICES_OF.get(key)
-    if choices is None or not isinstance(value, str) or value not in choices.values:
-        return value
-    return _bilingual(choices(value).label)
+    for choices in CHOICES_OF.get(key, ()):
+        if isinstance(value, str) and value in choices.values:
+            return _bilingual(choices(value).label)
+    return value
 
 
 @register.filter

@@ -272,7 +272,7 @@ def test_timeline_values_are_shown_by_their_labels(cast: Any, register: Any) -> 
                                     "sha256": "ab12" * 16}))
     assert shown["严重程度"] == "普通" and shown["渠道"] == "网银"
     assert shown["受理告知方式"] == "短信" and shown["需审批"] == "否"
-    assert shown["sha256"] == "ab12" * 16
+    assert shown["SHA-256"] == "ab12" * 16
 
 
 def test_the_dashboard_counts_the_banks_deadlines_not_the_customers_windows(
