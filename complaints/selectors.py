@@ -33,6 +33,8 @@ def visible_complaints(principal: Principal) -> QuerySet[Complaint]:
 def access_complaint(principal: Principal, number: str, *, for_update: bool = False) -> Complaint:
     """The complaint if this principal may read it; NotFound otherwise, whether or not it exists,
     so that a refusal does not reveal which numbers are in use."""
+    if "\x00" in number:  # in no number; PostgreSQL would refuse the comparison
+        raise NotFound("No such complaint", [("number", "未找到 / not found")], code="not_found")
     queryset = visible_complaints(principal).select_related("unit", "customer", "handler")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from complaints.errors import ActionError, Conflict, NotFound
@@ -30,9 +31,12 @@ def _staff(request: HttpRequest) -> Principal:
 
 
 def _add_errors(form: IntakeForm | LetterForm, errors: list[tuple[str, str]]) -> None:
+    """Each error under its field; above the form when the field is not one the page shows
+    (a hidden one, as the version, would hide it)."""
     for field, message in errors:
         name = FIELD_OF.get(field, field)
-        form.add_error(name if name in form.fields else None, message)
+        shown = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if shown else None, message)
 
 
 @login_required
@@ -56,10 +60,21 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
             _add_errors(form, [(".".join(str(p) for p in e["loc"]), validation_message(dict(e)))
                                for e in exc.errors()])
         except ActionError as exc:
-            _add_errors(form, exc.errors or [("", exc.detail)])
+            if exc.code == "idempotency_mismatch":  # sent before (the back button), then changed
+                fresh = request.POST.copy()
+                fresh["token"] = uuid.uuid4().hex
+                form.data = fresh
+                form.add_error(None, _("This form was already sent and registered a complaint. "
+                                       "Submit it again only to register another one."))
+            else:
+                _add_errors(form, exc.errors or [("", exc.detail)])
         else:
             messages.success(request, f"已登记 Registered {complaint.number}")
             return redirect("workspace:complaint_detail", complaint.number)
+    if "token" in form.errors:  # a form without its one-time token: it gets one to send again
+        fresh = request.POST.copy()
+        fresh["token"] = uuid.uuid4().hex
+        form.data = fresh
     return render(request, "intake/new_complaint.html", {"form": form})
 
 
@@ -77,7 +92,7 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
                       initial={"kind": kind, "channel": "post", "version": complaint.version})
     preview, kind_errors = None, []
     try:
-        subject, body, _ = letters.preview(complaint, kind)
+        subject, body, _letter = letters.preview(complaint, kind)
         preview = {"subject": subject,
                    "body": letters.masked_letter(body, complaint.customer.name)}
     except ActionError as exc:
@@ -97,6 +112,10 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
             _add_errors(form, exc.errors or [("", exc.detail)])
             if isinstance(exc, Conflict):  # sent already or changed meanwhile: the page says why
                 status = exc.status
+            if exc.code == "stale_version":  # sent again, the form acts on the version now
+                fresh = request.POST.copy()
+                fresh["version"] = str(access_complaint(principal, number).version)
+                form.data = fresh
         else:
             messages.success(request,
                              f"函件已记录 Letter recorded ({letter.get_channel_display()})")

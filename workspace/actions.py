@@ -1,5 +1,7 @@
 """Writes the workspace makes besides lifecycle actions: an audited reveal of a customer's
-identifiers."""
+identifiers. And what a refused form needs to know of the complaint's recent past."""
+
+import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,6 +10,7 @@ from complaints import crypto
 from complaints.audit import append_event
 from complaints.errors import ActionError, Forbidden
 from complaints.lifecycle import STAFF
+from complaints.models import Complaint, Event
 from complaints.selectors import access_complaint
 from org.access import Principal
 
@@ -36,3 +39,20 @@ def reveal_customer(principal: Principal, number: str, purpose: str) -> dict[str
         complaint.save(update_fields=["last_event_seq", "last_event_hash", "updated_at"])
     return {"name": customer.name, "phone": customer.phone, "email": customer.email,
             "id_number": crypto.decrypt(customer.id_number_enc)}
+
+
+RESENT_WITHIN = dt.timedelta(minutes=10)
+
+
+def own_recent_act(complaint: Complaint, user_id: int | None, action: str,
+                   now: dt.datetime) -> Event | None:
+    """The complaint's latest event when it is the user's own `action`, taken within the last
+    minutes: a form sent twice (a double click, a resend after a slow answer) is refused as
+    stale by the version its own first sending moved on, and must not look like someone else's
+    change to be submitted once more. Anything since (another user's act) is a real change."""
+    if user_id is None:
+        return None
+    latest = complaint.events.order_by("-seq").first()
+    if latest is None or latest.actor_id != user_id or latest.type != action:
+        return None
+    return latest if latest.at >= now - RESENT_WITHIN else None

@@ -1,7 +1,6 @@
 """The overviews: home (my work), the major complaints board and the dashboard."""
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,7 +22,14 @@ from complaints.models import Survey
 from complaints.selectors import filter_complaints, for_listing
 from triage.codes import DIMENSIONS
 from workspace.forms import bilingual
-from workspace.shared import DUE_SOON, SUMMARY_CHARS, principal_of, table_rows, with_deadline
+from workspace.shared import (
+    DUE_SOON,
+    SUMMARY_CHARS,
+    add_next_due,
+    principal_of,
+    table_rows,
+    with_deadline,
+)
 
 # Each home section as list filters, so its "all" link opens the list filtered the same way.
 SECTION_FILTERS = {"mine": "open=1&handler=me", "queue": "open=1&handler=none",
@@ -48,12 +54,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "overdue": (_("Overdue"), live.filter(with_deadline(clock_reads.overdue(now)))),
         "major": (_("Major complaints"), live.filter(severity=Severity.MAJOR)),
     }
-    sections = []
+    sections, shown_rows = [], []
     for key, (title, queryset) in boxes.items():
         queryset = queryset.distinct().order_by("received_at", "id")
-        sections.append({"key": key, "title": title, "count": queryset.count(),
-                         "rows": table_rows(for_listing(queryset, SUMMARY_CHARS)[:HOME_ROWS]),
+        rows = table_rows(for_listing(queryset, SUMMARY_CHARS)[:HOME_ROWS])
+        shown_rows += rows
+        sections.append({"key": key, "title": title, "count": queryset.count(), "rows": rows,
                          "more": f"{SECTION_FILTERS[key]}&sort=received"})
+    add_next_due(shown_rows, now)
     return render(request, "workspace/home.html", {
         "sections": sections, "shown": HOME_ROWS,
         "missing_schedule": missing_schedule(packs.get().calendar, timezone.localdate())})
@@ -67,28 +75,8 @@ def major_board(request: HttpRequest) -> HttpResponse:
                 .exclude(state__in=[*END, State.CLOSED]).order_by("received_at", "id"))
     page = Paginator(for_listing(queryset, SUMMARY_CHARS), 50).get_page(request.GET.get("page"))
     rows = table_rows(page.object_list)
-    _add_next_due(rows, timezone.now())
+    add_next_due(rows, timezone.now())
     return render(request, "workspace/major_board.html", {"page": page, "rows": rows})
-
-
-def _add_next_due(rows: list[dict[str, Any]], now: dt.datetime) -> None:
-    """Each row's most pressing duty deadline (a breached one first, else the next due), for
-    boards that oversee complaints until they close: one query for the page."""
-    ids = [row["c"].pk for row in rows]
-    pressing: dict[int, Deadline] = {}
-    for d in (Deadline.objects.filter(complaint_id__in=ids, kind=DeadlineKind.DUTY,
-                                      status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED,
-                                                  DeadlineStatus.BREACHED])
-              .order_by("due_at")):
-        known = pressing.get(d.complaint_id)
-        if known is None or (d.status == DeadlineStatus.BREACHED
-                             and known.status != DeadlineStatus.BREACHED):
-            pressing[d.complaint_id] = d
-    for row in rows:
-        due = pressing.get(row["c"].pk)
-        row["due"] = None if due is None else {
-            "at": due.due_at, "label": due.label, "soon": due.due_at - now < DUE_SOON,
-            "breached": due.status == DeadlineStatus.BREACHED or due.overdue(now)}
 
 
 def _category(code: str | None) -> str:

@@ -10,7 +10,7 @@ import enum
 import re
 import types
 from decimal import Decimal
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 from django import forms
@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from complaints.action_schemas import ACTION_SCHEMAS, ActionIn
+from complaints.lifecycle import END, LIFECYCLE
 from tousu.messages import validation_message
 
 ACTION_LABELS: dict[str, Any] = {
@@ -75,6 +76,19 @@ CUSTOMER_TEXT = {("decline", "detail"), ("extend", "reason"), ("refer", "body"),
                  *((action, name) for action in ("respond", "propose_resolution")
                    for name in ("verification", "basis", "reasons"))}
 
+# Actions that end the complaint for good (no action leads out of their state): the form asks
+# the user to confirm, and the box is checked here, never sent to the schema.
+IRREVERSIBLE = frozenset(action for action, move in LIFECYCLE.items() if move.target in END)
+CONFIRM = "confirm"
+
+
+def confirm_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("I confirm: this ends the handling of the complaint and cannot be undone."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm: this cannot be undone.")})
+
+
 _BILINGUAL = re.compile(r"^(.*?[^\x00-\x7f][^\s]*)\s+([A-Za-z].*)$")
 
 
@@ -126,6 +140,10 @@ def _limits(info: FieldInfo) -> dict[str, Any]:
     return found
 
 
+def _is_yes(value: str) -> bool:
+    return value == "true"
+
+
 def form_field(name: str, info: FieldInfo) -> forms.Field:
     """The HTML input for one schema field."""
     base, nullable = _base(info.annotation)
@@ -152,6 +170,12 @@ def form_field(name: str, info: FieldInfo) -> forms.Field:
         # on the default, so "—" is never offered only to be refused.
         return forms.ChoiceField(label=label, choices=choices, required=not nullable,
                                  initial=getattr(initial, "value", initial))
+    if base is bool and not has_default:
+        # A yes-or-no the action needs said (the customer satisfied, consenting): asked as such,
+        # so a box left unticked is never taken for a "no".
+        return forms.TypedChoiceField(label=label, required=True, coerce=_is_yes,
+                                      choices=[("true", _("yes")), ("false", _("no"))],
+                                      widget=forms.RadioSelect)
     if base is bool:
         return forms.BooleanField(label=label, required=False, initial=initial)
     if base is int:
@@ -189,11 +213,23 @@ class ActionForm(forms.Form):
             self.fields[name].widget.attrs["list"] = f"{self.add_prefix(name)}-options"
         return self
 
+    def accept_only(self, allowed: dict[str, set[str]]) -> "ActionForm":
+        """Offer only the choices the action would accept (a choice it would refuse is not
+        shown only to fail)."""
+        for name, values in allowed.items():
+            field = self.fields.get(name)
+            if isinstance(field, forms.ChoiceField):
+                offered = cast(list[tuple[str, Any]], field.choices)
+                field.choices = [(v, label) for v, label in offered if v in values]
+                if field.initial not in values:
+                    field.initial = next(iter(field.choices), ("", ""))[0]
+        return self
+
     def to_params(self) -> ActionIn | None:
         """The validated schema instance, or None with the errors added to the form."""
         data: dict[str, Any] = {}
         for name, value in self.cleaned_data.items():
-            if isinstance(value, forms.Field):
+            if isinstance(value, forms.Field) or name == CONFIRM:
                 continue
             if name == "content_base64":
                 data[name] = base64.b64encode(value.read()).decode()
@@ -234,6 +270,8 @@ def action_form(action: str, version: int, data: Any = None, files: Any = None) 
         if action == "add_evidence" and name == "name":
             field.required = False  # the uploaded file's own name by default
         fields[name] = field
+    if action in IRREVERSIBLE:
+        fields[CONFIRM] = confirm_field()
     form_class = type(f"{action.title().replace('_', '')}Form", (ActionForm,),
                       {**fields, "action": action, "schema": schema,
                        "title": ACTION_LABELS.get(action, action.replace("_", " "))})

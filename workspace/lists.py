@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
@@ -27,7 +28,14 @@ from tousu.messages import validation_message
 from workspace.forms import FIELD_LABELS, bilingual
 from workspace.pickers import handlers, units
 from workspace.search import search
-from workspace.shared import DUE_SOON, SUMMARY_CHARS, principal_of, table_rows, with_deadline
+from workspace.shared import (
+    DUE_SOON,
+    SUMMARY_CHARS,
+    add_next_due,
+    principal_of,
+    table_rows,
+    with_deadline,
+)
 
 SORTS = {"received": ("received_at", "id"), "-received": ("-received_at", "-id"),
          "number": ("number",), "-number": ("-number",), "state": ("state", "-received_at"),
@@ -40,7 +48,7 @@ NO_UNIT_PATH = "//"  # no unit's path (they are "/HO/BJ/"): an unknown unit code
 def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
     """The list's filters from the query string, and a message for each one that is not valid
     (that filter is then left out; the others still apply)."""
-    get = request.GET
+    get = _without_nul(request.GET)
     errors: list[str] = []
 
     def choice(name: str, values: list[str], label: str) -> str:
@@ -94,6 +102,17 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
     return found, errors
 
 
+def _without_nul(get: QueryDict) -> QueryDict:
+    """The query string without NUL characters: PostgreSQL refuses them in any text compared
+    (an error, not an empty list), and no code, unit or state holds one."""
+    if not any("\x00" in value for _key, values in get.lists() for value in values):
+        return get
+    clean = QueryDict(mutable=True)
+    for key, values in get.lists():
+        clean.setlist(key, [value.replace("\x00", "") for value in values])
+    return clean
+
+
 def _narrow(queryset: Any, principal: Principal, get: QueryDict) -> Any:
     """The list's filters that mirror the home sections: whose work order, still open, due
     soon."""
@@ -121,8 +140,10 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    rows = table_rows(page.object_list)
+    add_next_due(rows, timezone.now())
     return render(request, "workspace/complaint_list.html", {
-        "page": page, "rows": table_rows(page.object_list), "query": query, "sort": sort,
+        "page": page, "rows": rows, "query": query, "sort": sort,
         "filter_errors": errors,
         "handlers": [("me", _("My work orders")), ("none", _("Not yet claimed"))],
         "f": request.GET, "params": params.urlencode(),
@@ -141,7 +162,10 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     """Assign each selected complaint through the `assign` action; report each failure."""
     principal = principal_of(request)
     done = 0
-    for number in request.POST.getlist("numbers")[:200]:
+    numbers = request.POST.getlist("numbers")[:200]
+    if not numbers:
+        messages.error(request, _("Select the complaints to assign: none was selected."))
+    for number in numbers:
         try:
             c = access_complaint(principal, number)
             params = ACTION_SCHEMAS["assign"].model_validate({
@@ -155,7 +179,9 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"{number}: {'; '.join(problems)}")
         except ValidationError as exc:
             messages.error(request, f"{number}: {'; '.join(_field_errors(exc))}")
-    messages.success(request, _("%(n)d complaints assigned.") % {"n": done})
+    if done:
+        text = ngettext("%(n)d complaint assigned.", "%(n)d complaints assigned.", done)
+        messages.success(request, text % {"n": done})
     return redirect(f"{request.path.replace('bulk-assign/', '')}?{request.GET.urlencode()}")
 
 

@@ -6,6 +6,7 @@ action still checks what is sent; these lists only spare people from knowing cod
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from complaints.choices import SEVERITY_RANK, Severity
 from complaints.lifecycle import MANAGERS
 from complaints.models import Complaint
 from org.access import Principal
@@ -58,4 +59,13 @@ def suggestions(principal: Principal, complaint: Complaint, action: str) -> dict
         return {"unit": units(principal), "handler": handlers(principal, complaint)}
     if action == "extend":
         return {"approver": approvers(complaint)}
+    return {}
+
+
+def accepted_choices(complaint: Complaint, action: str) -> dict[str, set[str]]:
+    """Per choice field of `action`'s form, the only values the action would accept now (the
+    others are not offered): an escalation goes only above the present severity."""
+    if action == "escalate":
+        rank = SEVERITY_RANK.get(Severity(complaint.severity), 0)
+        return {"severity": {str(s) for s, r in SEVERITY_RANK.items() if r > rank}}
     return {}

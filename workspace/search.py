@@ -29,7 +29,9 @@ def _like(term: str) -> str:
 def search(queryset: QuerySet[Complaint], query: str) -> QuerySet[Complaint]:
     """Complaints whose content or claim contain every whitespace-separated term of `query`
     (with the FTS index: the SEARCH_LIMIT most recently registered of them)."""
-    terms = [t for t in query.split() if t][:8]
+    # A NUL ends the string SQLite's FTS5 parses (an error, not a miss) and PostgreSQL refuses
+    # it in any text: it is in no complaint, so it is left out of what is looked for.
+    terms = [t for t in query.replace("\x00", " ").split() if t][:8]
     if not terms:
         return queryset
     # The trigram index answers only terms of three characters or more.

@@ -31,9 +31,9 @@ from triage.models import SuggestionStatus
 from triage.pii import mask_email, mask_id, mask_name, mask_phone, mask_text
 from triage.service import triage_out
 from triage.similar import similar_cases
-from workspace.actions import reveal_customer
+from workspace.actions import own_recent_act, reveal_customer
 from workspace.forms import ACTION_LABELS, ActionForm, action_form, bilingual
-from workspace.pickers import suggestions
+from workspace.pickers import accepted_choices, suggestions
 from workspace.shared import principal_of
 
 
@@ -50,6 +50,7 @@ def _detail_context(principal: Principal, complaint: Complaint,
     clocks = list(complaint.deadlines.all())
     forms = [(bound if bound is not None and bound.action == a
               else action_form(a, complaint.version)).offer(suggestions(principal, complaint, a))
+             .accept_only(accepted_choices(complaint, a))
              for a in allowed_actions(principal, complaint, clocks)]
     deadlines = [{"d": d, "overdue": d.overdue(now),
                   "due": f"{clock_service.local_due(d):%Y-%m-%d %H:%M %Z}"}
@@ -72,7 +73,23 @@ def _detail_context(principal: Principal, complaint: Complaint,
         "visits": complaint.visits.order_by("proposed_at"),
         "may_reveal": bool(principal.roles_on(complaint.unit.path) - {"auditor"}),
         "triage": _triage_panel(principal, complaint),
+        "awaiting": _awaiting_approval(complaint),
     }
+
+
+def _awaiting_approval(complaint: Complaint) -> dict[str, Any] | None:
+    """Whose approval the proposal waiting for one needs (a manager of the unit, or of the unit
+    above past its senior limit), so that a manager not offered "approve" knows why."""
+    if complaint.state != State.AWAITING_APPROVAL:
+        return None
+    pending = (complaint.resolutions.filter(approved_at__isnull=True, returned_reason="")
+               .order_by("-pk").first())
+    if pending is None:
+        return None
+    unit = complaint.unit
+    if pending.approval_level == "above" and unit.parent is not None:
+        unit = unit.parent
+    return {"unit": f"{unit.name} ({unit.code})", "proposed_by": pending.proposed_by}
 
 
 DIMENSION_LABELS = {"business": gettext_lazy("Business category"), "cause": gettext_lazy("Cause"),
@@ -153,9 +170,43 @@ def complaint_action(request: HttpRequest, number: str, action: str) -> HttpResp
                 form.add_error(None, exc.detail)
             if not stale:  # also above the page: the form may not be offered any more
                 action_error = "; ".join(m for _f, m in exc.errors) or exc.detail
-    context = _detail_context(principal, _get(principal, number), bound=form)
-    context.update({"stale": stale, "failed": action, "action_error": action_error})
+    complaint = _get(principal, number)
+    context = _detail_context(principal, complaint, bound=form)
+    context.update({"stale": stale, "failed": action,
+                    "action_error": action_error or _unshown_errors(form, context["forms"]),
+                    "already": _sent_before(principal, complaint, form) if stale else None})
     return render(request, "workspace/complaint_detail.html", context, status=status)
+
+
+def _sent_before(principal: Principal, complaint: Complaint,
+                 form: ActionForm) -> dict[str, str] | None:
+    """When a stale form is the second sending of the user's own act: what and when."""
+    done = own_recent_act(complaint, principal.user_id, form.action, timezone.now())
+    if done is None:
+        return None
+    return {"action": str(form.title), "at": f"{timezone.localtime(done.at):%H:%M:%S}"}
+
+
+def _unshown_errors(form: ActionForm, offered: list[ActionForm]) -> str:
+    """What the page would not show of a refused form: all of it when the form is no longer
+    offered (the complaint moved on meanwhile, or the action is not the user's), and the errors
+    of its hidden version field."""
+    if any(f is form for f in offered):
+        errors = {name: found for name, found in form.errors.items() if name == "version"}
+        lead = ""
+    else:
+        errors = dict(form.errors)
+        lead = _("%(action)s is not open to you in this state; nothing was saved.") % {
+            "action": form.title}
+    named = [f"{_field_label(form, name)}{' '.join(str(m) for m in found)}"
+             for name, found in errors.items()]
+    return " ".join(part for part in [lead, "; ".join(named)] if part)
+
+
+def _field_label(form: ActionForm, name: str) -> str:
+    if name not in form.fields:  # errors of the whole form
+        return ""
+    return f"{form.fields[name].label or _('Version')}: "
 
 
 def _at_current_version(form: ActionForm, version: int) -> ActionForm:

@@ -239,9 +239,10 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
     visit_at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).strftime("%Y-%m-%dT10:00")
     walk.act("mia", number, [("accept", {}), ("assign", {"unit": "BJ01", "handler": "alice"})])
     walk.act("mia", other["decline"], [("decline", {"reason": "not_a_complaint",
-                                                    "detail": "客户咨询年费标准"})])
+                                                    "detail": "客户咨询年费标准",
+                                                    "confirm": True})])
     assert _state(other["decline"]) == "declined"
-    walk.act("mia", other["duplicate"], [("merge", {"into": other["primary"]})])
+    walk.act("mia", other["duplicate"], [("merge", {"into": other["primary"], "confirm": True})])
     assert _state(other["duplicate"]) == "merged"
     walk.act("mia", other["primary"], [
         ("accept", {}),
@@ -268,7 +269,8 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
         ("claim", {}), ("contact", {"summary": "已电话联系客户"}),
         ("note", {"text": "客户提供了扣费短信"}),
         ("add_evidence", {"content_base64": evidence, "description": "扣费短信截图"}),
-        ("schedule_visit", {"proposed_at": visit_at, "place": "朝阳支行营业厅"}),
+        ("schedule_visit", {"proposed_at": visit_at, "place": "朝阳支行营业厅",
+                            "customer_consent_1": True}),  # not yet: the customer answers
     ])
     assert _state(number) == "investigating"
 

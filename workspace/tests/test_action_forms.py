@@ -24,6 +24,9 @@ def test_every_action_form_renders_each_schema_field_with_a_label(action: str) -
     for name in ACTION_SCHEMAS[action].model_fields:
         if name != "version":
             field_id = f"id_{action}-{name}"
+            if form[name].widget_type == "radioselect":  # a yes/no: a legend, a label per answer
+                field_id += "_0"
+                assert f"<legend>{form[name].label} *</legend>" in html, name
             assert f'id="{field_id}"' in html and f'for="{field_id}"' in html, name
 
 
