@@ -369,9 +369,11 @@ def check_evidence(name: str, data: bytes) -> None:
 
 def register_with_evidence(principal: Principal, data: ComplaintIn,
                            files: list[tuple[str, bytes]], *, idempotency_key: str,
-                           request_hash: str) -> Complaint:
+                           request_hash: str) -> tuple[Complaint, bool]:
     """Register a complaint taken by staff together with its evidence, in one transaction:
-    every file is checked first, so a bad file refuses the whole entry and nothing is stored."""
+    every file is checked first, so a bad file refuses the whole entry and nothing is stored.
+    Returns the complaint and whether this call registered it (False: the form was sent
+    before)."""
     for name, content in files:
         check_evidence(name, content)
     with transaction.atomic():
@@ -379,7 +381,7 @@ def register_with_evidence(principal: Principal, data: ComplaintIn,
                                         request_hash=request_hash)
         c = registered.complaint
         if not registered.created:
-            return c  # the same form sent twice: its evidence came with the first
+            return c, False  # the same form sent twice: its evidence came with the first
         # The agent attaches what they were handed, wherever routing sent the complaint.
         agent = Principal(label=principal.label, user_id=principal.user_id,
                           grants=(*principal.grants, (Role.INTAKE_AGENT, c.unit.path)))
@@ -387,4 +389,4 @@ def register_with_evidence(principal: Principal, data: ComplaintIn,
             c = run_action(agent, c.number, "add_evidence", EvidenceIn(
                 version=c.version, name=name[:200],
                 content_base64=base64.b64encode(content).decode(), description=""))
-    return c
+    return c, True

@@ -53,7 +53,7 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
             files = [(f.name or "upload", f.read()) for f in form.cleaned_data["evidence"]]
             fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
                                          .encode()).hexdigest()
-            complaint = register_with_evidence(
+            complaint, created = register_with_evidence(
                 principal, data, files, idempotency_key=f"form:{form.cleaned_data['token']}",
                 request_hash=fingerprint)
         except ValidationError as exc:
@@ -69,7 +69,12 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
             else:
                 _add_errors(form, exc.errors or [("", exc.detail)])
         else:
-            messages.success(request, f"已登记 Registered {complaint.number}")
+            if created:
+                messages.success(request, f"已登记 Registered {complaint.number}")
+            else:  # the form sent twice (a double click): the first sending registered it
+                messages.info(request, _("This form was sent twice; the complaint was "
+                                         "registered once, as %(number)s.")
+                              % {"number": complaint.number})
             return redirect("workspace:complaint_detail", complaint.number)
     if "token" in form.errors:  # a form without its one-time token: it gets one to send again
         fresh = request.POST.copy()

@@ -46,9 +46,13 @@ def test_an_agent_registers_a_counter_complaint_with_evidence(cast: Any, templat
 
 def test_the_same_form_sent_twice_registers_once(cast: Any) -> None:
     client = cast.client("agent")
-    client.post(URL, form(channel="phone"))
-    client.post(URL, form(channel="phone"))
+    first = client.post(URL, form(channel="phone"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    again = client.post(URL, form(channel="phone"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert Complaint.objects.count() == 1
+    number = Complaint.objects.get().number
+    assert f"Registered {number}" in first.content.decode()
+    page = again.content.decode()  # not a second "registered" for the agent to log
+    assert f"Registered {number}" not in page and "sent twice" in page and number in page
 
 
 def test_an_oversize_upload_is_refused_clearly_and_nothing_is_registered(
