@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +22,8 @@ from intake.actions import register_with_evidence
 from intake.forms import FIELD_OF, IntakeForm, LetterForm
 from org.access import Principal, staff_principal
 from tousu.messages import validation_message
+
+LETTERS_PER_PAGE = 50
 
 
 def _staff(request: HttpRequest) -> Principal:
@@ -128,4 +131,6 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "intake/send_letter.html",
                   {"form": form, "c": complaint, "preview": preview,
                    "kind_errors": form.errors.get("kind", kind_errors),
-                   "letters": complaint.letters.order_by("-created_at")[:50]}, status=status)
+                   "letters": Paginator(complaint.letters.order_by("-created_at", "-id"),
+                                        LETTERS_PER_PAGE).get_page(request.GET.get("page"))},
+                  status=status)

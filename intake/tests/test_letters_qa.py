@@ -79,3 +79,25 @@ def test_a_posted_letter_is_recorded_once_per_proof(register: Any, cast: Any,
     first, second = Letter.objects.filter(complaint=c, channel="post").order_by("pk")
     assert posted.count() == 2
     assert posted.latest("seq").payload["resend_of"] == first.pk != second.pk
+
+
+def test_the_letters_sent_are_listed_page_by_page(register: Any, cast: Any, templates: None,
+                                                  monkeypatch: Any) -> None:
+    from intake import views
+
+    monkeypatch.setattr(views, "LETTERS_PER_PAGE", 2)
+    c = _responded(cast, register)
+    client = cast.client("alice")
+    url = f"/intake/complaints/{c.number}/letter/"
+    for proof in ("EMS 1000000001CN", "EMS 1000000002CN", "EMS 1000000003CN"):
+        c.refresh_from_db()
+        sent = client.post(url, {"kind": "decision_notice", "channel": "post", "proof": proof,
+                                 "version": c.version})
+        assert sent.status_code == 302
+    pages = -(-Letter.objects.filter(complaint=c).count() // 2)
+    first = client.get(url).content.decode()
+    assert "EMS 1000000003CN" in first and "EMS 1000000001CN" not in first  # newest first
+    assert 'id="letter-pages"' in first and f"Page 1 of {pages}" in first
+    shown = [client.get(url, {"page": n}).content.decode() for n in range(1, pages + 1)]
+    for proof in ("EMS 1000000001CN", "EMS 1000000002CN", "EMS 1000000003CN"):
+        assert sum(proof in page for page in shown) == 1
