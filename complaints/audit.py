@@ -12,6 +12,13 @@ from typing import Any
 from complaints.models import Complaint, Event
 
 REDACTED = "redacted_sha256"  # the one key of a payload value removed after the event
+# What retention redacts (privacy.actions.anonymise_complaint), and only then: the payload keys
+# that hold what people wrote, `outcome` where it is free text, before an `anonymise` event. A
+# value redacted anywhere else has been hidden by hand, though its digest still matches.
+EVENT_TEXT_KEYS = ("comment", "reason", "reasons", "detail", "summary", "place", "text", "body",
+                   "new_facts", "note", "name", "purpose", "reference", "proof_of_sending")
+EVENT_OUTCOME_TEXTS = ("record_visit", "record_referral_outcome")
+ANONYMISE = "anonymise"
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
@@ -85,10 +92,28 @@ def append_event(complaint: Complaint, type: str, *, actor_label: str, actor_id:
     return event
 
 
+def redactable(event_type: str) -> tuple[str, ...]:
+    """The payload keys of an event of this type that retention redacts."""
+    if event_type in EVENT_OUTCOME_TEXTS:
+        return (*EVENT_TEXT_KEYS, "outcome")
+    return EVENT_TEXT_KEYS
+
+
+def _misredacted(event: Event) -> str | None:
+    """The first payload key whose value is redacted though retention never redacts it."""
+    allowed = redactable(event.type)
+    return next((key for key, value in event.payload.items()
+                 if _is_redacted(value) and key not in allowed), None)
+
+
 def first_broken_link(complaint: Complaint) -> str | None:
-    """Describe the first place where the complaint's chain does not hold, or None."""
+    """Describe the first place where the complaint's chain does not hold, or None. A value
+    redacted other than by retention breaks it too (a key retention leaves alone, or any key on
+    a complaint not anonymised since), and so does a state the timeline did not lead to."""
     prev_hash = ""
     expected_seq = 1
+    unexplained: str | None = None  # the first redaction no later `anonymise` event explains
+    state: str | None = None  # where the timeline left the complaint
     for event in complaint.events.order_by("seq").iterator():
         where = f"{complaint.number} event #{event.seq} ({event.type})"
         if event.seq != expected_seq:
@@ -102,11 +127,23 @@ def first_broken_link(complaint: Complaint) -> str | None:
         )
         if digest != event.hash:
             return f"{where}: content does not match its hash (altered)"
-        prev_hash = event.hash
+        key = _misredacted(event)
+        if key is not None:
+            return f"{where}: {key!r} redacted, which retention never redacts (hidden)"
+        if event.type == ANONYMISE:
+            unexplained = None
+        elif unexplained is None and any(_is_redacted(v) for v in event.payload.values()):
+            unexplained = where
+        prev_hash, state = event.hash, event.state_after
         expected_seq += 1
     if expected_seq - 1 != complaint.last_event_seq or prev_hash != complaint.last_event_hash:
         return f"{complaint.number}: the chain ends at event #{expected_seq - 1} but the " \
                f"complaint records #{complaint.last_event_seq} (events removed)"
+    if unexplained is not None:
+        return f"{unexplained}: a value redacted though the complaint was not anonymised (hidden)"
+    if state is not None and state != complaint.state:
+        return f"{complaint.number}: state {complaint.state!r} is not where its timeline left " \
+               f"it, {state!r} (changed outside the timeline)"
     return None
 
 

@@ -11,28 +11,30 @@ from django.db.models import Model
 from django.utils import timezone
 
 from complaints import crypto
-from complaints.audit import append_event
+from complaints.audit import EVENT_OUTCOME_TEXTS, EVENT_TEXT_KEYS, append_event
 from complaints.models import Complaint, Customer
 from org.access import Principal
 from privacy.models import AccessKind, AccessLog, AnonymisedComplaint, AnonymisedCustomer
 from privacy.retention import Policy
 
 REDACTED = "[已匿名 redacted]"
-# The payload keys of events that hold what people wrote (notes, summaries, reasons, places,
-# names of files): retention replaces their values by digests, keeping the chain verifiable.
-# (`outcome` is free text in these events only; a review's outcome is a choice and stays.)
-EVENT_TEXT_KEYS = ("comment", "reason", "reasons", "detail", "summary", "place", "text", "body",
-                   "new_facts", "note", "name", "purpose", "reference", "proof_of_sending")
-EVENT_OUTCOME_TEXTS = ("record_visit", "record_referral_outcome")
 RETENTION_ACTOR = "system:retention"
 
 
 def log_access(principal: Principal, kind: AccessKind, *, channel: str, target: str,
                detail: dict[str, Any]) -> AccessLog:
-    """Record one export by `principal` (append-only)."""
+    """Record one export by `principal` (append-only), with the units its actor held roles on
+    then, which decide whose audit page shows it."""
+    from org.models import RoleGrant
+
+    paths = {path for _role, path in principal.grants}
+    if principal.user_id is not None:
+        paths.update(RoleGrant.objects.filter(user_id=principal.user_id)
+                     .values_list("unit__path", flat=True))
     return AccessLog.objects.create(
         at=timezone.now(), kind=kind, actor_id=principal.user_id,
         actor_label=principal.label[:150], channel=channel, target=target[:300], detail=detail,
+        unit_paths="".join(f" {path}" for path in sorted(paths)) + " " if paths else "",
     )
 
 
@@ -149,6 +151,7 @@ def anonymise_complaint(pk: int, retained_until: dt.date, now: dt.datetime) -> l
             "root_cause_notes": _redact(RootCauseTag.objects.filter(complaint_id=pk), note=""),
             "validity_reasons": _redact(ValidityRuling.objects.filter(complaint_id=pk),
                                         reason=REDACTED),
+            # Digests in place of what people wrote: the only redaction verify_audit accepts.
             "event_texts": complaint.events.exclude(type__in=EVENT_OUTCOME_TEXTS)
             .redact(EVENT_TEXT_KEYS)
             + complaint.events.filter(type__in=EVENT_OUTCOME_TEXTS)
@@ -190,10 +193,21 @@ def anonymise_customer(pk: int, now: dt.datetime) -> None:
     AnonymisedCustomer.objects.get_or_create(customer_id=pk, defaults={"at": now})
 
 
+def _kept_until(closed_at: dt.datetime, retention_until: dt.date | None,
+                years: int) -> dt.date:
+    """The later of a stored retention date and closure + `years`."""
+    from privacy.retention import add_years
+
+    until = add_years(timezone.localdate(closed_at), years)
+    return retention_until if retention_until and retention_until > until else until
+
+
 def complaints_past_retention(policy: Policy, today: dt.date) -> Iterator[tuple[int, dt.date]]:
     """(pk, retained until) of every ended, not yet anonymised complaint whose retention ended
     before `today`: the later of its stored `retention_until` and closure + the configured years.
-    A complaint tagged legal_hold is never returned."""
+    A complaint tagged legal_hold is never returned. A duplicate merged into a primary belongs to
+    the primary's case: it is kept while the primary is open or on hold, and as long as the
+    primary is (its own closure is the merge, not the end of the case)."""
     from complaints.choices import State
     from privacy.retention import HOLD_TAG, add_years
 
@@ -204,14 +218,20 @@ def complaints_past_retention(policy: Policy, today: dt.date) -> Iterator[tuple[
     rows = (
         Complaint.objects.filter(state__in=ended, closed_at__lt=horizon)
         .exclude(pk__in=AnonymisedComplaint.objects.values("complaint_id"))
-        .order_by("pk").values_list("pk", "closed_at", "retention_until", "tags")
+        .order_by("pk").values_list("pk", "closed_at", "retention_until", "tags",
+                                    "primary__state", "primary__closed_at",
+                                    "primary__retention_until", "primary__tags")
     )
-    for pk, closed_at, retention_until, tags in rows.iterator(chunk_size=1000):
-        if HOLD_TAG in (tags or []):
+    for (pk, closed_at, retention_until, tags, primary_state, primary_closed_at,
+         primary_until, primary_tags) in rows.iterator(chunk_size=1000):
+        if HOLD_TAG in (tags or []) or closed_at is None:
             continue
-        closed = timezone.localdate(closed_at)
-        until = add_years(closed, policy.complaint_years)
-        if retention_until and retention_until > until:
-            until = retention_until
+        until = _kept_until(closed_at, retention_until, policy.complaint_years)
+        if primary_state is not None:
+            if (primary_state not in ended or primary_closed_at is None
+                    or HOLD_TAG in (primary_tags or [])):
+                continue
+            until = max(until, _kept_until(primary_closed_at, primary_until,
+                                           policy.complaint_years))
         if until < today:
             yield pk, until

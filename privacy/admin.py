@@ -24,4 +24,5 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
 @admin.register(PurgeRun)
 class PurgeRunAdmin(ReadOnlyAdmin):
-    list_display = ["at", "counts"]
+    list_display = ["at", "trigger", "counts"]
+    list_filter = ["trigger"]

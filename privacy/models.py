@@ -39,6 +39,10 @@ class AccessLog(models.Model):
     channel = models.CharField(max_length=10)  # api, web, cli
     target = models.CharField(max_length=300)  # report name, customer reference
     detail = models.JSONField(default=dict, blank=True)
+    # The paths of the units the actor held roles on when it happened, each followed by a space
+    # (" /HO/BJ/ /HO/SH/ "): the auditors of those units keep seeing the row after the roles
+    # are withdrawn, as they are when someone leaves. Empty on rows written before.
+    unit_paths = models.TextField(blank=True, default="")
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -84,11 +88,19 @@ class AnonymisedCustomer(models.Model):
         return f"customer {self.customer_id} anonymised {self.at:%Y-%m-%d}"
 
 
+class PurgeTrigger(models.TextChoices):
+    MANUAL = "manual", "手动 Manual (purge_expired)"
+    SCHEDULED = "scheduled", "定时 Scheduled (TOUSU_RETENTION_PURGE_AUTO)"
+
+
 class PurgeRun(models.Model):
-    """One run of `purge_expired`: when, the policy it applied and how many rows of each record
-    type it anonymised or deleted (dry runs are not recorded)."""
+    """One run of the retention purge: when, what started it (`purge_expired` or the daily
+    job), the policy it applied and how many rows of each record type it anonymised or deleted
+    (dry runs are not recorded)."""
 
     at = models.DateTimeField()
+    trigger = models.CharField(max_length=10, choices=PurgeTrigger.choices,
+                               default=PurgeTrigger.MANUAL)
     policy = models.JSONField(default=dict)
     counts = models.JSONField(default=dict)
 

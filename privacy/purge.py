@@ -4,6 +4,7 @@ sessions, old export logs). What the regulator requires is never touched: compla
 complaint is ever deleted), with their codes, dates, decisions and event chains."""
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,8 +14,10 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from privacy.actions import anonymise_complaint, complaints_past_retention
-from privacy.models import AccessLog, AnonymisedComplaint, PurgeRun
+from privacy.models import AccessLog, AnonymisedComplaint, PurgeRun, PurgeTrigger
 from privacy.retention import Policy, add_years, current_policy
+
+logger = logging.getLogger(__name__)
 
 DB_SESSION_ENGINES = {"django.contrib.sessions.backends.db",
                       "django.contrib.sessions.backends.cached_db"}
@@ -35,7 +38,7 @@ class Outcome:
 
 
 def purge(*, dry_run: bool = False, now: dt.datetime | None = None,
-          policy: Policy | None = None) -> Outcome:
+          policy: Policy | None = None, trigger: str = PurgeTrigger.MANUAL) -> Outcome:
     """Apply the retention policy once. Safe to run again at any time: each step only touches
     rows past their period, and a complaint is anonymised once."""
     policy = policy or current_policy()
@@ -54,8 +57,25 @@ def purge(*, dry_run: bool = False, now: dt.datetime | None = None,
     out.add("export access log", old.count() if dry_run else AccessLog.objects.purge_before(
         cutoff), f"deleted (older than {policy.access_log_years} years)")
     if not dry_run:
-        PurgeRun.objects.create(at=now, policy=policy.as_json(), counts=out.counts)
+        PurgeRun.objects.create(at=now, trigger=trigger, policy=policy.as_json(),
+                                counts=out.counts)
     return out
+
+
+def scheduled_purge(now: dt.datetime | None = None) -> Outcome | None:
+    """The beat's daily job: the same purge as `purge_expired`, recorded as a scheduled run, when
+    TOUSU_RETENTION_PURGE_AUTO is on (None otherwise). Runs at most once a local day: several
+    server processes each run the in-process beat, and a Celery retry may repeat the task; a
+    second run on the same day would only find nothing left to do and record an empty run."""
+    if not settings.TOUSU_RETENTION_PURGE_AUTO:
+        return None
+    now = now or timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if PurgeRun.objects.filter(trigger=PurgeTrigger.SCHEDULED, at__gte=midnight).exists():
+        return None
+    outcome = purge(now=now, trigger=PurgeTrigger.SCHEDULED)
+    logger.info("scheduled retention purge: %s", "; ".join(outcome.lines))
+    return outcome
 
 
 def _complaints(out: Outcome, policy: Policy, now: dt.datetime, today: dt.date) -> None:
@@ -118,12 +138,16 @@ def _notifications(out: Outcome, policy: Policy, now: dt.datetime) -> None:
 
 
 def _quarantine(out: Outcome, policy: Policy, now: dt.datetime) -> None:
-    """Quarantined mail that staff released or dismissed; held mail waits for a person."""
+    """Quarantined mail that staff released or dismissed; held mail waits for a person. Mail
+    released into a complaint is that complaint's material (when the bank first had it): it
+    stays until the complaint is anonymised, which redacts it, however long the complaint runs."""
     from intake.choices import QuarantineStatus
     from intake.models import QuarantinedMessage
 
     cutoff = now - dt.timedelta(days=policy.quarantine_days)
     rows = QuarantinedMessage.objects.filter(
+        Q(complaint__isnull=True)
+        | Q(complaint_id__in=AnonymisedComplaint.objects.values("complaint_id")),
         status__in=[QuarantineStatus.RELEASED, QuarantineStatus.DISMISSED], updated_at__lt=cutoff)
     if not out.dry_run:
         for message in rows:

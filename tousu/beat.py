@@ -36,6 +36,8 @@ JOBS = [
         every=dt.timedelta(minutes=1)),
     Job("import large regulator transfer files", "intake.regulator_batches:continue_imports",
         every=dt.timedelta(seconds=5)),
+    # Does nothing unless TOUSU_RETENTION_PURGE_AUTO is on (privacy.purge.scheduled_purge).
+    Job("retention purge", "privacy.purge:scheduled_purge", daily_at=dt.time(2, 30)),
 ]
 _started = threading.Event()
 

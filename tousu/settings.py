@@ -297,6 +297,9 @@ TOUSU_RETENTION_QUARANTINE_DAYS = env_int("TOUSU_RETENTION_QUARANTINE_DAYS", 3 *
 TOUSU_RETENTION_PORTAL_CODE_DAYS = env_int("TOUSU_RETENTION_PORTAL_CODE_DAYS", 7)
 TOUSU_RETENTION_LOGIN_LOG_DAYS = env_int("TOUSU_RETENTION_LOGIN_LOG_DAYS", 365)
 TOUSU_RETENTION_ACCESS_LOG_YEARS = env_int("TOUSU_RETENTION_ACCESS_LOG_YEARS", 5)
+# The beat runs the same purge daily at 02:30 local time when this is on; off by default, so a
+# bank turns it on once it has reviewed the periods above (`purge_expired --dry-run`).
+TOUSU_RETENTION_PURGE_AUTO = env_bool("TOUSU_RETENTION_PURGE_AUTO", False)
 
 # The production profile's background work (TOUSU_TASKS=celery): Redis is the broker; beat's
 # schedule is tousu/beat.py's JOBS (tousu/celery.py). Empty: no Redis (the embedded default).

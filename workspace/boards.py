@@ -1,6 +1,7 @@
 """The overviews: home (my work), the major complaints board and the dashboard."""
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -97,7 +98,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = (scope.annotate(day=TruncDate("received_at")).values("day")
              .annotate(n=Count("id")).order_by("day"))
     by_category = (scope.values("codes__business").annotate(n=Count("id")).order_by("-n")[:12])
-    by_unit = scope.values("unit__name").annotate(n=Count("id")).order_by("-n")[:12]
+    # By code: unit names repeat across branches (every branch has its 营业部).
+    by_unit = (scope.values("unit__code", "unit__name").annotate(n=Count("id"))
+               .order_by("-n", "unit__code")[:12])
     # The bank's own deadlines only: a customer's review window is not a duty (it expires).
     deadlines = (Deadline.objects.filter(complaint__in=scope.values("pk"),
                                          kind=DeadlineKind.DUTY)
@@ -107,12 +110,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     data = {
         "trend": [[str(r["day"]), r["n"]] for r in trend],
         "category": [[_category(r["codes__business"]), r["n"]] for r in by_category],
-        "unit": [[r["unit__name"], r["n"]] for r in by_unit],
+        "unit": [[f"{r['unit__code']} {r['unit__name']}", r["n"]] for r in by_unit],
         "compliance": [[bilingual(DeadlineStatus(r["status"]).label)
                         if r["status"] in DeadlineStatus.values else r["status"], r["n"]]
                        for r in deadlines],
         "satisfaction": [[str(r["score"]), r["n"]] for r in surveys],
         "open": scope.filter(state__in=OPEN).count(),
     }
-    return render(request, "workspace/dashboard.html", {"data": data})
+    return render(request, "workspace/dashboard.html",
+                  {"data": data, "charts": chart_tables(data)})
+
+
+def chart_tables(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each chart's text alternative: its title, the headers of its two columns and the very
+    rows the chart draws (the same lists, so the table cannot disagree with the chart)."""
+    specs = [("trend", _("Volume trend"), _("Day received"), _("Complaints received")),
+             ("category", _("By category"), _("Business category"), _("Complaints received")),
+             ("unit", _("By unit"), _("Unit"), _("Complaints received")),
+             ("compliance", _("Deadline compliance"), _("Status"), _("Deadlines")),
+             ("satisfaction", _("Satisfaction"), _("Score"), _("Survey answers"))]
+    return [{"key": key, "title": title, "label": label, "value": value, "rows": data[key]}
+            for key, title, label, value in specs]
 

@@ -71,3 +71,58 @@ def test_an_integration_keys_exports_are_on_the_page_of_its_units_auditors(cast:
     page = cast.client("audrey").get("/audit/").content.decode()
     assert "key:crm-export" in page
     assert "key:crm-export" not in _sh_auditor(cast).get("/audit/").content.decode()
+
+
+def test_an_export_stays_on_the_audit_page_after_its_actors_roles_are_withdrawn(
+        cast: Any) -> None:
+    from privacy.models import AccessLog
+
+    log_access(cast.principal("mia"), AccessKind.REPORT_EXPORT, channel="api",
+               target="statistics", detail={"format": "xlsx"})
+    log_access(cast.principal("max"), AccessKind.REPORT_EXPORT, channel="api",
+               target="assessment", detail={})
+    RoleGrant.objects.filter(user__username__in=["mia", "max"]).delete()  # both have left
+    assert AccessLog.objects.count() == 2
+    page = cast.client("audrey").get("/audit/").content.decode()
+    assert "staff:mia" in page and "staff:max" in page
+    branch = get_user_model().objects.create_user("bea")
+    RoleGrant.objects.create(user=branch, role="auditor", unit=cast.bj)
+    client = Client()
+    client.force_login(branch)
+    assert "staff:mia" in client.get("/audit/").content.decode()
+    assert "staff:mia" not in _sh_auditor(cast).get("/audit/").content.decode()
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "yesterday"])
+def test_a_date_that_does_not_exist_is_named_not_a_server_error(cast: Any, day: str) -> None:
+    for language, message in (("zh-hans", "不是有效日期"), ("en", "not a date")):
+        response = cast.client("audrey").get(f"/audit/?from={day}",
+                                             HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+
+
+def test_a_reveal_whose_purpose_retention_redacted_says_so(cast: Any, register: Any) -> None:
+    from django.core.management import call_command
+
+    from privacy.tests.helpers import close_long_ago
+
+    c = register()
+    reveal_customer(cast.principal("alice"), c.number, "回电核实身份")
+    close_long_ago(cast, c)
+    call_command("purge_expired", stdout=None)
+    page = cast.client("audrey").get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert c.number in page and "[redacted]" in page
+    assert "redacted_sha256" not in page and "回电核实身份" not in page
+
+
+def test_a_number_with_a_nul_is_no_complaint_and_never_reaches_the_database(
+        cast: Any, django_assert_num_queries: Any) -> None:
+    # PostgreSQL refuses to compare text holding a NUL: asked, it made the page a 500.
+    from privacy.views import check_chains
+
+    with django_assert_num_queries(0):
+        found = check_chains(("/HO/",), "TS-20261122-000001\x00")
+    assert found["checked"] == 0 and found["error"]
+    page = cast.client("audrey").get("/audit/?verify=1&number=%00").content.decode()
+    assert "您的审计范围内没有该投诉" in page

@@ -182,3 +182,42 @@ def test_a_longer_configured_period_keeps_complaints_longer(
     _old_complaint(cast, register)
     settings.TOUSU_RETENTION_COMPLAINT_YEARS = 5
     assert "complaints: 0 were anonymised" in _purge()
+
+
+def test_a_duplicate_is_kept_as_long_as_the_case_it_was_merged_into(
+        cast: Any, register: Any) -> None:
+    primary = register()
+    duplicate = register(content="再次反映：年费300元仍未退还，附新的扣款截图。")
+    act(cast, "mia", duplicate.number, "merge", into=primary.number, new_facts=True)
+    merged_long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=4 * 366)
+    Complaint.objects.filter(pk=duplicate.pk).update(
+        closed_at=merged_long_ago, retention_until=(merged_long_ago + dt.timedelta(days=3 * 366))
+        .date())
+    assert Complaint.objects.get(pk=duplicate.pk).state == "merged"
+    # The primary is still being handled: the duplicate's words and evidence are its case's.
+    assert "complaints: 0 were anonymised" in _purge()
+    # Closed a year ago: the case is kept three years from then, the duplicate with it.
+    close_long_ago(cast, primary, years=1)
+    assert "complaints: 0 were anonymised" in _purge()
+    assert Complaint.objects.get(pk=duplicate.pk).content != REDACTED
+    closed = dt.datetime.now(dt.UTC) - dt.timedelta(days=4 * 366)
+    Complaint.objects.filter(pk=primary.pk).update(
+        closed_at=closed, retention_until=(closed + dt.timedelta(days=3 * 366)).date())
+    assert "complaints: 2 were anonymised" in _purge()
+
+
+def test_mail_released_into_a_complaint_is_kept_until_the_complaint_is_anonymised(
+        cast: Any, register: Any, settings: Any) -> None:
+    from intake.models import QuarantinedMessage
+
+    settings.TOUSU_RETENTION_QUARANTINE_DAYS = 30
+    live, old = register(), _old_complaint(cast, register,
+                                           customer={"name": "王五", "phone": "13900002222"})
+    rows = [QuarantinedMessage.objects.create(channel="email", sha256=f"{n}" * 64, error="e",
+                                              status="released", complaint=c)
+            for n, c in ((1, live), (2, old))]
+    QuarantinedMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+        updated_at=timezone.now() - dt.timedelta(days=400))
+    # The old complaint is anonymised first in the same run: its mail may go then.
+    assert "quarantined mail: 1 were deleted" in _purge()
+    assert set(QuarantinedMessage.objects.values_list("complaint_id", flat=True)) == {live.pk}

@@ -91,6 +91,12 @@ def masked(text: str) -> str:
 
 
 @register.filter
+def payload_value(value: Any) -> str:
+    """One payload value for people, as the timeline shows it (a redacted one said to be so)."""
+    return _shown(value) if value not in EMPTY else ""
+
+
+@register.filter
 def event_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """An event's payload as (label, value) lines, leaving out what is empty, with identifiers
     in its free text masked."""
