@@ -8,6 +8,7 @@ from django.db import models
 class AccessKind(models.TextChoices):
     REPORT_EXPORT = "report_export", "报表导出 Report export"
     SUBJECT_ACCESS_EXPORT = "subject_export", "个人信息导出 Subject-access export"
+    EVIDENCE_DOWNLOAD = "evidence_download", "证据文件下载 Evidence download"
 
 
 class AccessLogQuerySet(models.QuerySet["AccessLog"]):

@@ -25,6 +25,8 @@ from complaints.lifecycle import OPEN, STAFF
 from complaints.models import Complaint
 from complaints.selectors import access_complaint, allowed_actions, may_act
 from org.access import Principal
+from privacy.actions import log_access
+from privacy.models import AccessKind
 from triage.actions import decide_suggestion
 from triage.codes import DIMENSIONS
 from triage.models import SuggestionStatus
@@ -295,6 +297,11 @@ def evidence(request: HttpRequest, number: str, pk: int) -> FileResponse:
     attachment = complaint.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    # A customer's file leaving the system, as a report or a data export does: on the audit page.
+    log_access(principal, AccessKind.EVIDENCE_DOWNLOAD, channel="web",
+               target=f"{complaint.number}: {attachment.name}"[:300],
+               detail={"complaints": [complaint.number], "attachment": attachment.pk,
+                       "sha256": attachment.sha256})
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
                             as_attachment=not attachment.content_type.startswith("image/"),
                             filename=attachment.name)

@@ -5,6 +5,8 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +91,25 @@ def test_evidence_uploads_through_the_form(cast: Any, register: Any) -> None:
         f"/complaints/{c.number}/evidence/{attachment.pk}/").status_code == 200
     assert cast.client("bob").get(
         f"/complaints/{c.number}/evidence/{attachment.pk}/").status_code == 404
+
+
+def test_a_downloaded_evidence_file_is_on_the_audit_page(cast: Any, register: Any) -> None:
+    from complaints.models import Attachment
+    from privacy.models import AccessLog
+
+    c = register()
+    attachment = Attachment.objects.create(complaint=c, name="身份证复印件.pdf", size=3,
+                                           content_type="application/pdf", sha256="0" * 64,
+                                           uploaded_by="staff:alice", uploaded_at=timezone.now())
+    attachment.file.save("id.pdf", ContentFile(b"%PDF"), save=True)
+    url = f"/complaints/{c.number}/evidence/{attachment.pk}/"
+    assert cast.client("alice").get(url).status_code == 200
+    assert cast.client("bob").get(url).status_code == 404  # refused: nothing left, nothing logged
+    row = AccessLog.objects.get()
+    assert (row.kind, row.actor_label, row.detail["complaints"]) == (
+        "evidence_download", "staff:alice", [c.number])
+    page = cast.client("audrey").get("/audit/").content.decode()
+    assert "身份证复印件.pdf" in page and "staff:alice" in page
 
 
 def test_search_finds_chinese_and_english_content(cast: Any, register: Any) -> None:
