@@ -1,4 +1,7 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
 
 from clocks.models import ClosureDay, Deadline
 from complaints.admin import ReadOnlyAdmin
@@ -20,3 +23,9 @@ class ClosureDayAdmin(admin.ModelAdmin):
     list_filter = ["calendar"]
     date_hierarchy = "day"
     search_fields = ["reason"]
+
+    def save_model(self, request: HttpRequest, obj: ClosureDay, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self.message_user(request, "停业日只影响此后计算的期限，已计算的期限不会顺延 / a closure "
+                                   "day counts only for deadlines computed from now on: the "
+                                   "deadlines already running do not move", messages.WARNING)

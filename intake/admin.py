@@ -25,6 +25,7 @@ from intake.models import (
     RegulatorBatch,
 )
 from org.access import staff_principal
+from triage.pii import mask_text
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -38,10 +39,25 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+class MaskedSender(admin.ModelAdmin):
+    """The sender (the customer's address or phone) and the subject (their words) shown masked,
+    as on every page: the administrator reads no complaint."""
+
+    exclude = ["sender", "subject"]
+
+    @admin.display(description="发件人 Sender")
+    def shown_sender(self, obj: Any) -> str:
+        return mask_text(obj.sender)
+
+    @admin.display(description="主题 Subject")
+    def shown_subject(self, obj: Any) -> str:
+        return mask_text(obj.subject)
+
+
 @admin.register(QuarantinedMessage)
-class QuarantineAdmin(ReadOnly):
-    list_display = ["created_at", "channel", "status", "sender", "subject", "error", "attempts",
-                    "complaint"]
+class QuarantineAdmin(MaskedSender, ReadOnly):
+    list_display = ["created_at", "channel", "status", "shown_sender", "shown_subject", "error",
+                    "attempts", "complaint"]
     list_filter = ["status", "channel"]
     search_fields = ["sender", "subject", "message_id", "sha256"]
     actions = ["retry", "dismiss"]
@@ -50,7 +66,8 @@ class QuarantineAdmin(ReadOnly):
         return bool(request.user.has_perm("intake.change_quarantinedmessage"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in QuarantinedMessage._meta.fields]
+        return [*(f.name for f in QuarantinedMessage._meta.fields
+                  if f.name not in self.exclude), "shown_sender", "shown_subject"]
 
     @admin.action(description="重新导入 Retry the selected messages", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
@@ -75,11 +92,13 @@ class QuarantineAdmin(ReadOnly):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnly):
-    list_display = ["created_at", "channel", "outcome", "complaint", "sender", "subject"]
+class InboundMessageAdmin(MaskedSender, ReadOnly):
+    list_display = ["created_at", "channel", "outcome", "complaint", "shown_sender",
+                    "shown_subject"]
     list_filter = ["channel", "outcome"]
     search_fields = ["key", "sender", "subject", "complaint__number"]
-    exclude = ["raw"]
+    exclude = ["sender", "subject", "raw"]
+    readonly_fields = ["shown_sender", "shown_subject"]
 
 
 class RegulatorImportForm(forms.Form):
@@ -157,9 +176,13 @@ class LetterTemplateAdmin(admin.ModelAdmin):
     list_filter = ["kind", "language", "pack"]
     readonly_fields = ["version", "updated_at"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Letters already sent name this template: it stays the wording of the same notice.
+        return [*self.readonly_fields, *(["kind", "language", "pack"] if obj else [])]
+
     def save_model(self, request: HttpRequest, obj: LetterTemplate, form: Any,
                    change: bool) -> None:
-        if change:
+        if change and form.has_changed():
             obj.version += 1  # letters keep the version they were written from
         super().save_model(request, obj, form, change)
 

@@ -10,8 +10,9 @@ Letters sent by post, read out on a call or handed over are recorded by staff wi
 
 Template variables: number, customer_name, received_date, due_date, today, unit, decision,
 verification, basis, reasons, remedy, amount, review_outcome, review_reasons,
-extension_reason, pause_reason, pause_detail (dates as text in the letter's language). In a
-review decision, decision, remedy and amount are the changed decision (empty when upheld)."""
+extension_reason, pause_reason (dates as text in the letter's language; the list a template
+is checked against is intake/placeholders.py). In a review decision, decision, remedy and
+amount are the changed decision (empty when upheld)."""
 
 import datetime as dt
 import functools
@@ -37,6 +38,7 @@ from complaints.selectors import access_complaint, may_act
 from intake.actions import record_system_event
 from intake.choices import OUTBOX_CHANNELS, LetterChannel, LetterKind
 from intake.models import Letter, LetterTemplate
+from intake.placeholders import VARIABLES, forbidden_tags, unknown_placeholders
 from notify.models import Channel, Notification, Status
 from notify.outbox import enqueue
 from org import cache
@@ -209,8 +211,19 @@ def render(template: LetterTemplate, ctx: dict[str, Any]) -> tuple[str, str]:
 
 
 def check_syntax(text: str) -> None:
-    """Raise TemplateSyntaxError when an edited template would not render."""
-    ENGINE.from_string(text)
+    """Raise TemplateSyntaxError when an edited template would not render, or would read a
+    placeholder that no letter provides (a misspelt one renders as a gap in the letter)."""
+    template = ENGINE.from_string(text)
+    tags = forbidden_tags(template)
+    if tags:
+        raise TemplateSyntaxError(f"信函模板不能使用标签 {', '.join(tags)} / a letter template "
+                                  f"cannot use the tag(s) {', '.join(tags)}")
+    unknown = unknown_placeholders(template)
+    if unknown:
+        names = ", ".join(unknown)
+        raise TemplateSyntaxError(
+            f"未知的占位符 {names}，可用的占位符：{', '.join(sorted(VARIABLES))} / unknown "
+            f"placeholder(s) {names}; the letters provide only these")
 
 
 def compose_notice(c: Complaint, kind: str, channel: str, address: str, dedupe_key: str,
@@ -223,7 +236,7 @@ def compose_notice(c: Complaint, kind: str, channel: str, address: str, dedupe_k
         try:
             subject, text = render(template, context_for(c, kind, due_at))
             body = SIGNATURES.get(language, "") + text
-        except (TemplateSyntaxError, ValueError, KeyError, AttributeError):
+        except Exception:  # a template must never stop the action that sends the notice
             logger.exception("letter template %s failed; the built-in wording is sent", template)
             template = None
     if kind in LetterKind.values:
@@ -246,7 +259,12 @@ def preview(c: Complaint, kind: str) -> tuple[str, str, LetterTemplate | None]:
         raise ActionError("没有此函件的模板 / No template for this letter",
                           [("kind", f"没有 {kind} 的 {language} 模板 / no {kind} template in "
                                     f"{language}")])
-    subject, text = render(template, context_for(c, kind))
+    try:
+        subject, text = render(template, context_for(c, kind))
+    except Exception as exc:  # saved before the admin checked it: the staff see why, not a 500
+        message = ("此函件的模板无法生成，请系统管理员修改 / The template of this letter cannot "
+                   "be rendered: an administrator must correct it")
+        raise ActionError(message, [("kind", message)]) from exc
     return subject, text, template
 
 

@@ -4,12 +4,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from org.deactivation import release_work_orders
+from org.deactivation import release_uncovered_work_orders, release_work_orders
 from org.importer import FileError, ImportResult, RowError, import_units, read_rows
 from org.models import ApiKey, OrgUnit, RoleGrant, RoutingRule, Subscription
 
@@ -45,6 +46,11 @@ class OrgUnitAdmin(admin.ModelAdmin):
             except FileError as exc:
                 result = ImportResult(errors=[RowError(1, "file", str(exc))])
             if not result.errors:
+                for unit, created in result.written:
+                    parent = unit.parent.code if unit.parent else "-"
+                    log = self.log_addition if created else self.log_change
+                    log(request, unit, f"导入 Imported from {upload.name}: {unit.name}, "
+                                       f"{unit.kind}, parent {parent}")
                 messages.success(request, f"新建 {result.created} 个，更新 {result.updated} 个 / "
                                           f"{result.created} created, {result.updated} updated")
                 return redirect("admin:org_orgunit_changelist")
@@ -72,10 +78,40 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(admin.ModelAdmin):
+    """A staff member who loses the grant their open work orders stand on hands them back to
+    their units' queues, as a deactivated one does."""
+
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "unit__code"]
     autocomplete_fields = ["unit"]
+
+    def save_model(self, request: HttpRequest, obj: RoleGrant, form: Any, change: bool) -> None:
+        before = RoleGrant.objects.filter(pk=obj.pk).values_list("user_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if change:
+            self._release(request, {obj.user_id} | ({before} if before else set()))
+
+    def delete_model(self, request: HttpRequest, obj: RoleGrant) -> None:
+        user_id = obj.user_id
+        super().delete_model(request, obj)
+        self._release(request, {user_id})
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoleGrant]) -> None:
+        user_ids = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._release(request, user_ids)
+
+    def _release(self, request: HttpRequest, user_ids: set[int]) -> None:
+        for user in get_user_model().objects.filter(pk__in=user_ids):
+            released = release_uncovered_work_orders(user, by=request.user)  # type: ignore[arg-type]
+            if released:
+                name = user.get_username()
+                messages.warning(request, f"{name} 在其已无权限机构的 {released} 件未办结投诉已退回"
+                                          f"所在机构待派，并已通知机构管理岗 / {released} open "
+                                          f"complaint(s) held by {name} on units where no grant "
+                                          f"covers them any more went back to their units' "
+                                          f"queues; the unit managers were told.")
 
 
 @admin.register(ApiKey)
@@ -89,6 +125,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # revoked, never deleted: the timeline names each key's actions by name
 
 
 User = get_user_model()

@@ -41,10 +41,20 @@ def held_open_complaints(user: AbstractBaseUser) -> int:
     return Complaint.objects.filter(handler_id=user.pk, state__in=OPEN).count()
 
 
-def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser) -> int:
-    """Return every open complaint `user` handles to its unit's unassigned queue (the handler
-    cleared, a `release_handler` event by `by`) and tell the unit's managers. All or nothing:
-    the caller's transaction, or one of its own."""
+RELEASE_TEXTS = {
+    "handler_deactivated": ("处理人 {handler} 已停用", "Handler {handler} was deactivated"),
+    "handler_role_removed": ("处理人 {handler} 已不再在本机构任职",
+                             "Handler {handler} no longer holds a role on this unit"),
+}
+
+
+def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser,
+                        reason: str = "handler_deactivated", keep_paths: tuple[str, ...] = ()
+                        ) -> int:
+    """Return every open complaint `user` handles (but those in a unit under one of
+    `keep_paths`) to its unit's unassigned queue (the handler cleared, a `release_handler` event
+    by `by`) and tell the unit's managers. All or nothing: the caller's transaction, or one of
+    its own."""
     from complaints.audit import append_event
     from complaints.lifecycle import OPEN
     from complaints.models import Complaint
@@ -57,18 +67,33 @@ def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser) -> int:
     with transaction.atomic():
         held = (Complaint.objects.select_for_update().select_related("unit")
                 .filter(handler_id=user.pk, state__in=OPEN).order_by("pk"))
+        zh, en = (text.format(handler=handler) for text in RELEASE_TEXTS[reason])
         for c in held:
+            if any(c.unit.path.startswith(path) for path in keep_paths):
+                continue
             c.handler, c.assigned_at = None, None
             c.version += 1
             append_event(c, "release_handler", actor_label=f"staff:{by.get_username()}",
                          actor_id=by.pk, at=now,
-                         payload={"handler": handler, "reason": "handler_deactivated"})
+                         payload={"handler": handler, "reason": reason})
             c.save(update_fields=["handler", "assigned_at", "version", "last_event_seq",
                                   "last_event_hash", "updated_at"])
             tell_staff(unit=c.unit, event=StaffEvent.WORK_ORDER, key=f"{c.number}:{c.version}",
                        user_ids=unit_managers(c.unit), complaint_id=c.pk,
-                       text=f"处理人 {handler} 已停用，投诉 {c.number} 已退回本机构待派 / "
-                            f"Handler {handler} was deactivated; complaint {c.number} is back "
-                            f"in the unit's queue: please assign it again.")
+                       text=f"{zh}，投诉 {c.number} 已退回本机构待派 / {en}; complaint "
+                            f"{c.number} is back in the unit's queue: please assign it again.")
             released += 1
     return released
+
+
+def release_uncovered_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser) -> int:
+    """After a grant of `user` is removed or moved: return to their queues the open complaints
+    they handle on units where no handler or manager grant of theirs on an active unit covers
+    them any more (they could no longer see or act on them)."""
+    from org.choices import Role
+    from org.models import RoleGrant
+
+    paths = tuple(RoleGrant.objects.filter(
+        user_id=user.pk, role__in=[Role.HANDLER, Role.MANAGER], unit__active=True
+    ).values_list("unit__path", flat=True))
+    return release_work_orders(user, by=by, reason="handler_role_removed", keep_paths=paths)

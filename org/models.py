@@ -5,6 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from org.choices import Assignment, Role, StaffChannel, StaffEvent, UnitKind
+from org.tree import (
+    CYCLE_RULE,
+    PARENT_RULE,
+    ROOT_RULE,
+    code_problem,
+    limit_problems,
+    makes_cycle,
+)
 
 
 class OrgUnit(models.Model):
@@ -54,6 +62,27 @@ class OrgUnit(models.Model):
                 child.save()
 
     def clean(self) -> None:
+        problem = code_problem(self.code or "")
+        if problem:
+            raise ValidationError({"code": problem})
+        limits = limit_problems(self.approval_limit, self.senior_approval_limit,
+                                self.claim_minutes)
+        if limits:
+            raise ValidationError(limits)
+        # A root already there stays editable; none is added beside it.
+        if self.parent_id is None and OrgUnit.objects.filter(parent=None).exclude(
+                pk=self.pk).exists() and not OrgUnit.objects.filter(pk=self.pk,
+                                                                     parent=None).exists():
+            raise ValidationError({"parent": ROOT_RULE})
+        if self.active and self.parent_id is not None and not OrgUnit.objects.filter(
+                pk=self.parent_id, active=True).exists():
+            raise ValidationError({"parent": PARENT_RULE})
+        if self.pk and self.parent_id is not None:
+            paths = dict(OrgUnit.objects.filter(pk__in=[self.pk, self.parent_id])
+                         .values_list("pk", "path"))
+            if self.parent_id == self.pk or makes_cycle(paths.get(self.pk, ""),
+                                                        paths.get(self.parent_id, "")):
+                raise ValidationError({"parent": CYCLE_RULE})
         if self.pk and not self.active and OrgUnit.objects.filter(pk=self.pk, active=True).exists():
             from org.deactivation import unit_deactivation_problems
 
@@ -87,6 +116,13 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} @ {self.unit.code}"
+
+    def clean(self) -> None:
+        if self.unit_id is not None and not OrgUnit.objects.filter(pk=self.unit_id,
+                                                                   active=True).exists():
+            raise ValidationError({"unit": "该机构已停用，授予的角色不会生效 / this unit is "
+                                           "deactivated: a role granted on it would have no "
+                                           "effect"})
 
 
 class ApiKey(models.Model):
@@ -145,3 +181,12 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.code} {self.event} → {self.channel}"
+
+    def clean(self) -> None:
+        from notify.webhooks import url_problem
+
+        if self.channel in (StaffChannel.IN_APP, StaffChannel.EMAIL):
+            return
+        problem = url_problem(self.webhook_url or "")
+        if problem:
+            raise ValidationError({"webhook_url": problem})

@@ -13,6 +13,7 @@ from reports.models import (
     RootCauseTag,
     ValidityRuling,
 )
+from triage.pii import mask_text
 
 
 @admin.register(RootCause)
@@ -57,9 +58,21 @@ class ReportingBaseAdmin(admin.ModelAdmin):
 @admin.register(RootCauseTag)
 class RootCauseTagAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "cause", "tagged_by", "tagged_at"]
+    exclude = ["note"]  # staff's free text: shown masked, as on the complaint's timeline
+    readonly_fields = ["shown_note"]
+
+    @admin.display(description="备注 Note")
+    def shown_note(self, obj: RootCauseTag) -> str:
+        return mask_text(obj.note)
 
 
 @admin.register(ValidityRuling)
 class ValidityRulingAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "validity", "ruled_by", "ruled_at"]
     list_filter = ["validity"]
+    exclude = ["reason"]  # staff's free text: shown masked, as on the complaint's timeline
+    readonly_fields = ["shown_reason"]
+
+    @admin.display(description="理由 Reason")
+    def shown_reason(self, obj: ValidityRuling) -> str:
+        return mask_text(obj.reason)

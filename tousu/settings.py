@@ -285,6 +285,10 @@ TOUSU_SMS_WEBHOOK_WINDOW_S = env_int("TOUSU_SMS_WEBHOOK_WINDOW_S", 300)
 # Outbound SMS through an HTTP gateway (TOUSU_SMS_GATEWAY=http): its URL and signing secret.
 TOUSU_SMS_GATEWAY_URL = env_str("TOUSU_SMS_GATEWAY_URL", "")
 TOUSU_SMS_GATEWAY_SECRET = env_str("TOUSU_SMS_GATEWAY_SECRET", "")
+# Group-chat robots are reached by https on the internet only: an address inside the bank's
+# network (loopback, private, link-local) is refused when saved and when posted to, unless the
+# bank runs its robots' gateway in-house (then http and internal addresses are accepted).
+TOUSU_WEBHOOK_ALLOW_INTERNAL = env_bool("TOUSU_WEBHOOK_ALLOW_INTERNAL", False)
 # Evidence is scanned by clamd when this is set: "tcp://host:3310" or "unix:///run/clamd.ctl".
 TOUSU_CLAMD = env_str("TOUSU_CLAMD", "")
 # Retention (privacy/, `manage.py purge_expired`). Complaint materials are kept at least 3 years

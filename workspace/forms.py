@@ -44,7 +44,7 @@ ACTION_LABELS: dict[str, Any] = {
     "classify": _("Classification decided"),
     "letter_sent": _("Letter sent"), "letter_failed": _("Letter could not be sent"),
     "anonymise": _("Personal data anonymised after retention"),
-    "release_handler": _("Work order returned: handler deactivated"),
+    "release_handler": _("Work order returned: handler deactivated or no longer on the unit"),
     "regulator_transfer": _("Transferred by the regulator"),
 }
 

@@ -73,7 +73,8 @@ class Robot(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def robot() -> Any:
+def robot(settings: Any) -> Any:
+    settings.TOUSU_WEBHOOK_ALLOW_INTERNAL = True  # the robot listens on this machine
     Robot.received = []
     server = HTTPServer(("127.0.0.1", 0), Robot)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

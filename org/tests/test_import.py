@@ -45,9 +45,10 @@ def test_one_bad_row_imports_nothing_and_every_error_is_reported(cast: Any, tmp_
     with pytest.raises(CommandError):
         call_command("import_units", str(path))
     out = capsys.readouterr().out
-    for expected in ["row 4, name: required", "row 4, kind: must be one of",
-                     "row 4, parent: no unit 'NOWHERE'", "row 5, code: duplicate of row 2",
-                     "row 6, parent: the parents form a cycle"]:
+    for expected in ["row 4, name: 必填 / required", "row 4, kind: 须为以下之一 / must be one of",
+                     "row 4, parent: 文件和系统中均无机构 'NOWHERE' / no unit 'NOWHERE'",
+                     "row 5, code: 与第 2 行重复 / duplicate of row 2",
+                     "row 6, parent: 上级机构形成循环 / the parents form a cycle"]:
         assert expected in out
     assert not OrgUnit.objects.filter(code__in=["GZ", "GZ01"]).exists()
 

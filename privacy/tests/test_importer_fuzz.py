@@ -184,7 +184,7 @@ def test_moving_a_unit_under_its_own_descendant_is_refused(cast: Any) -> None:
 
     result = import_units([{"code": "BJ", "name": "北京分行", "kind": "branch",
                             "parent": "BJ01"}])
-    assert result.errors and result.errors[0].message == "the parents form a cycle"
+    assert result.errors and result.errors[0].message.endswith("the parents form a cycle")
     assert OrgUnit.objects.get(code="BJ").parent.code == "HO"
 
 
