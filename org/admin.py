@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -71,6 +72,8 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
+    # A robot's address without a scheme is taken as https (the only scheme allowed).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["unit", "event", "channel", "subtree", "active"]
     list_filter = ["event", "channel", "active"]
     autocomplete_fields = ["unit"]
