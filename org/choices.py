@@ -23,6 +23,14 @@ class Assignment(models.TextChoices):
     ROUND_ROBIN = "round_robin", "轮流 Round robin"
 
 
+class ReleaseReason(models.TextChoices):
+    """Why a handler's work orders went back to the unit's queue (`release_handler` events)."""
+
+    HANDLER_DEACTIVATED = "handler_deactivated", "处理人已停用 Handler deactivated"
+    HANDLER_ROLE_REMOVED = ("handler_role_removed",
+                            "处理人已不在本机构任职 Handler no longer on the unit")
+
+
 class StaffEvent(models.TextChoices):
     MAJOR = "major", "重大投诉 Major complaint"
     WORK_ORDER = "work_order", "工单 Work order"

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from org.choices import ReleaseReason
 from org.models import OrgUnit
 
 
@@ -41,16 +42,17 @@ def held_open_complaints(user: AbstractBaseUser) -> int:
     return Complaint.objects.filter(handler_id=user.pk, state__in=OPEN).count()
 
 
-RELEASE_TEXTS = {
-    "handler_deactivated": ("处理人 {handler} 已停用", "Handler {handler} was deactivated"),
-    "handler_role_removed": ("处理人 {handler} 已不再在本机构任职",
-                             "Handler {handler} no longer holds a role on this unit"),
+RELEASE_TEXTS: dict[str, tuple[str, str]] = {
+    ReleaseReason.HANDLER_DEACTIVATED: ("处理人 {handler} 已停用",
+                                        "Handler {handler} was deactivated"),
+    ReleaseReason.HANDLER_ROLE_REMOVED: ("处理人 {handler} 已不再在本机构任职",
+                                         "Handler {handler} no longer holds a role on this unit"),
 }
 
 
 def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser,
-                        reason: str = "handler_deactivated", keep_paths: tuple[str, ...] = ()
-                        ) -> int:
+                        reason: str = ReleaseReason.HANDLER_DEACTIVATED,
+                        keep_paths: tuple[str, ...] = ()) -> int:
     """Return every open complaint `user` handles (but those in a unit under one of
     `keep_paths`) to its unit's unassigned queue (the handler cleared, a `release_handler` event
     by `by`) and tell the unit's managers. All or nothing: the caller's transaction, or one of
@@ -96,4 +98,5 @@ def release_uncovered_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUse
     paths = tuple(RoleGrant.objects.filter(
         user_id=user.pk, role__in=[Role.HANDLER, Role.MANAGER], unit__active=True
     ).values_list("unit__path", flat=True))
-    return release_work_orders(user, by=by, reason="handler_role_removed", keep_paths=paths)
+    return release_work_orders(user, by=by, reason=ReleaseReason.HANDLER_ROLE_REMOVED,
+                               keep_paths=paths)

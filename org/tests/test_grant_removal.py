@@ -33,6 +33,9 @@ def test_deleting_a_handlers_grant_returns_their_work_to_the_queue(cast: Any,
     assert first_broken_link(c) is None
     assert Notification.objects.filter(kind="work_order", user=cast.users["mia"], complaint=c,
                                        body__contains="no longer holds a role").exists()
+    timeline = cast.client("mia").get(f"/complaints/{c.number}/",
+                                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Handler no longer on the unit" in timeline and "handler_role_removed" not in timeline
 
 
 def test_moving_a_grant_elsewhere_releases_only_the_work_it_no_longer_covers(

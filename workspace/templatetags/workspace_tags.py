@@ -12,6 +12,7 @@ from complaints import choices as ch
 from complaints.audit import REDACTED
 from intake.choices import LetterChannel, LetterKind
 from notify.models import Channel as NotifyChannel
+from org.choices import ReleaseReason
 from triage.pii import mask_payload, mask_text
 from workspace.forms import FIELD_LABELS
 from workspace.forms import bilingual as _bilingual
@@ -60,7 +61,7 @@ CHOICES_OF: dict[str, tuple[type[TextChoices], ...]] = {
     "notified_by": (NotifyChannel,), "sent_via": (ch.ContactKind,),
     "from": (ch.Severity,), "to": (ch.Severity,), "previous": (ch.Validity,),
     "via": (ch.Channel,), "kind": (ch.ContactKind, ch.ReferralKind, LetterKind),
-    "reason": (ch.DeclineReason, ch.PauseReason), "outcome": (ch.ReviewOutcome,),
+    "reason": (ch.DeclineReason, ch.PauseReason, ReleaseReason), "outcome": (ch.ReviewOutcome,),
 }
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
