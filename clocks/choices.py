@@ -36,6 +36,8 @@ class Obligation(models.TextChoices):
     REG_E_INVESTIGATION = "reg_e_investigation", "Reg E调查 Reg E investigation"
     REG_Z_ACKNOWLEDGEMENT = "reg_z_acknowledgement", "Reg Z确认 Reg Z acknowledgement"
     REG_Z_RESOLUTION = "reg_z_resolution", "Reg Z解决 Reg Z resolution"
+    # Set by the regulator on its transfer (not by a pack); met by the decision.
+    REGULATOR_DUE = "regulator_due", "监管要求反馈期限 Regulator's deadline"
 
 
 class ClockFlag(models.TextChoices):

@@ -17,6 +17,7 @@ from clocks.models import Deadline
 from clocks.packs import ObligationRule, RulePack
 
 RUNNING = (DS.OPEN, DS.PAUSED)
+REGULATOR_DUE = "regulator_due"
 # What fulfilling each of these obligations means for the pack's other obligations.
 _EVENT_OF = {"decision": "decision", "review_request_window": "review_request",
              "review_decision": "review_decision"}
@@ -154,8 +155,18 @@ def stop(complaint_id: int, obligation: str, at: dt.datetime) -> None:
     event = _EVENT_OF.get(obligation)
     for deadline in rows:
         rule = pack.rule(deadline.obligation)
-        if deadline.obligation == obligation or (event and rule and event in rule.met_by):
+        if deadline.obligation == obligation or (event and rule and event in rule.met_by) or (
+                event == "decision" and deadline.obligation == REGULATOR_DUE):
             _meet(deadline, at)
+
+
+def track_regulator_due(complaint_id: int, started_at: dt.datetime,
+                        due_at: dt.datetime) -> Deadline:
+    """The regulator's own deadline on a transferred complaint, kept beside the pack's: it is
+    warned and breached like any duty and met by the decision, but never paused or extended."""
+    return Deadline.objects.create(
+        complaint_id=complaint_id, obligation=REGULATOR_DUE, rule_pack=_pack_for(complaint_id).code,
+        kind=DeadlineKind.DUTY, started_at=started_at, due_at=due_at)
 
 
 def on_action(complaint_id: int, action: str, at: dt.datetime) -> None:

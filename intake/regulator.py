@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from clocks import service as clocks
 from complaints.actions import register_complaint
 from complaints.choices import Source
 from complaints.errors import ActionError
@@ -58,6 +59,11 @@ COLUMNS = {
                 "投诉详情", "事实与理由", "投诉事实与理由"),
     "claim": ("claim", "诉求", "投诉诉求", "客户诉求", "投诉人诉求", "诉求内容", "投诉请求",
               "请求事项"),
+    # The regulator's own deadline for the bank's feedback, where its transfer sets one.
+    "regulator_due": ("regulator_due", "due", "due_date", "deadline", "reply_by", "办理时限",
+                      "办理期限", "反馈期限", "反馈时限", "回复期限", "答复期限", "办结时限",
+                      "办结期限", "处理时限", "处理期限", "要求反馈时间", "要求反馈日期",
+                      "要求办结时间", "要求办结日期"),
     "amount": ("amount", "涉及金额", "金额", "争议金额", "涉诉金额", "投诉金额", "涉案金额",
                "涉及金额(元)", "争议金额(元)", "金额(元)"),
 }
@@ -270,6 +276,28 @@ def check_transferred_at(at: dt.datetime | None, now: dt.datetime) -> None:
                                       f"date is more than {max_age} days ago: check the date")
 
 
+def regulator_due(value: str, transferred_at: dt.datetime | None) -> dt.datetime | None:
+    """The regulator's deadline for the bank's feedback; a date alone ends at the end of that
+    day (local time). One before the transfer date is a typo; one already past is kept (and
+    shows as overdue)."""
+    try:
+        due = _received_at(value)
+    except ValueError:
+        raise RowField("regulator_due", "监管要求反馈期限不是有效的日期（YYYY-MM-DD 或 "
+                                        "YYYY-MM-DD HH:MM） / the regulator's deadline is not a "
+                                        "date (YYYY-MM-DD or YYYY-MM-DD HH:MM)") from None
+    if due is None:
+        return None
+    match = _DATE.fullmatch(value.strip())
+    if match and match.group("H") is None:
+        due = timezone.make_aware(dt.datetime.combine(due.date(), dt.time(23, 59, 59)))
+    if transferred_at is not None and due < transferred_at:
+        raise RowField("regulator_due", "监管要求反馈期限早于转办日期，请核对日期 / the "
+                                        "regulator's deadline is before the transfer date: "
+                                        "check the date")
+    return due
+
+
 def _amount(value: str) -> str | None:
     text = value.replace(",", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
     if not text:
@@ -386,6 +414,7 @@ def _import_row(principal: Principal, name: str, number: int, row: dict[str, str
             report.duplicates += 1
             return
         check_transferred_at(payload["received_at"], now)
+        due = regulator_due(row.get("regulator_due", ""), payload["received_at"])
         data_in = ComplaintIn.model_validate({**payload, "received_at": None})
     except RowField as exc:
         report.errors.append(RowError(number, exc.field, exc.message))
@@ -405,9 +434,13 @@ def _import_row(principal: Principal, name: str, number: int, row: dict[str, str
                 record_system_event(
                     registered.complaint.pk, "regulator_transfer",
                     {"source": payload["source"], "reference": ref,
-                     "transferred_at": payload["received_at"], "file": name[:255]},
+                     "transferred_at": payload["received_at"], "regulator_due": due,
+                     "file": name[:255]},
                     actor_label=principal.label, actor_id=principal.user_id,
                     bump_version=False)
+                if due is not None:
+                    clocks.track_regulator_due(registered.complaint.pk,
+                                              registered.complaint.received_at, due)
     except ActionError as exc:
         if exc.code == "idempotency_mismatch" or exc.code == "duplicate_reference":
             report.errors.append(RowError(

@@ -26,6 +26,7 @@ from complaints.actions.resolutions import (
     start_follow_up,
 )
 from complaints.actions.run import Ctx
+from complaints.audit import append_event
 from complaints.choices import (
     PAUSE_WHILE_EN,
     SEVERITY_RANK,
@@ -52,7 +53,7 @@ from notify.staff import ancestor_paths, announce_major, tell_staff, unit_manage
 from org.choices import StaffEvent
 from org.models import OrgUnit, RoleGrant
 from org.routing import pick_handler
-from reports import rulings
+from reports import rollups, rulings
 
 
 def accept(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
@@ -106,6 +107,8 @@ def assign(ctx: Ctx, c: Complaint, p: s.AssignIn) -> dict[str, Any]:
         tell_staff(unit=unit, event=StaffEvent.TRANSFER, key=key, user_ids=unit_managers(unit),
                    text=f"转办 {c.number}: {previous.code} → {unit.code}. {p.reason}",
                    complaint_id=c.pk)
+        if c.severity == Severity.MAJOR:  # the new chain answers for it too (told once each)
+            announce_major(c, f"转办 Transferred {previous.code} → {unit.code}. {p.reason}")
     return {"from_unit": previous.code, "unit": unit.code,
             "handler": handler.get_username() if handler else "", "reason": p.reason,
             "picked": bool(handler and not p.handler)}
@@ -360,7 +363,27 @@ def merge(ctx: Ctx, c: Complaint, p: s.MergeIn) -> dict[str, Any]:
     # New facts or reasons restart the primary's clock from their receipt (CN Art. 18 ¶3).
     restarted = p.new_facts and clocks.restart_on_new_facts(
         primary.pk, c.received_at, f"new facts in {c.number}")
+    _inherit_severity(ctx, primary, c)
     return {"into": primary.number, "new_facts": p.new_facts, "clock_restarted": restarted}
+
+
+def _inherit_severity(ctx: Ctx, primary: Complaint, merged: Complaint) -> None:
+    """The primary carries on the merged complaint's matter: a higher severity goes with it,
+    on the primary's timeline, and a major one is announced (CN Art. 29)."""
+    if SEVERITY_RANK[merged.severity] <= SEVERITY_RANK[primary.severity]:  # type: ignore[index]
+        return
+    locked = Complaint.objects.select_for_update().get(pk=primary.pk)
+    previous, locked.severity = locked.severity, merged.severity
+    locked.version += 1
+    reason = f"合并 Merged {merged.number}"
+    append_event(locked, "escalate", actor_label=ctx.principal.label,
+                 actor_id=ctx.principal.user_id, at=ctx.now,
+                 payload={"from": previous, "to": locked.severity, "reason": reason})
+    rollups.on_action(locked)  # before the save: it compares with the row as stored
+    locked.save(update_fields=["severity", "version", "last_event_seq", "last_event_hash",
+                               "updated_at"])
+    if locked.severity == Severity.MAJOR:
+        announce_major(locked, reason)
 
 
 def reopen(ctx: Ctx, c: Complaint, p: s.ReasonIn) -> dict[str, Any]:

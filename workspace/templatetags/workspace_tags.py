@@ -47,6 +47,8 @@ KEY_LABELS = {
     "letter_id": gettext_lazy("Letter number"), "resend_of": gettext_lazy("Resend of letter"),
     "sent_at": gettext_lazy("Sent at"), "template_version": gettext_lazy("Template version"),
     "from": gettext_lazy("Severity before"), "to": gettext_lazy("Severity after"),
+    "transferred_at": gettext_lazy("Transferred by the regulator on"),
+    "regulator_due": gettext_lazy("Regulator's deadline for feedback"),
     "claim_minutes": gettext_lazy("Minutes allowed to claim"),
     "retained_until": gettext_lazy("Retained until"), "redacted": gettext_lazy("Redacted"),
     "previous": gettext_lazy("Previous ruling"),
