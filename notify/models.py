@@ -49,13 +49,15 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)  # an in-app notice, by its user
     proof = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
     dedupe_key = models.CharField(max_length=120, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]),
+                   models.Index(fields=["user", "channel", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.channel} ({self.status})"

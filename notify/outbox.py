@@ -17,6 +17,8 @@ from notify.models import WEBHOOK_CHANNELS, Channel, Notification, Status
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 STALE_CLAIM = dt.timedelta(minutes=10)
+DEACTIVATED = ("收件人或订阅已停用，未发送 / not sent: the recipient or the subscription was "
+               "deactivated")
 
 
 def enqueue(
@@ -119,7 +121,7 @@ def _claim(now: dt.datetime, limit: int) -> list[Notification]:
     if not claimed:
         return []
     return list(Notification.objects.filter(claimed_by=token, status=Status.SENDING)
-                .select_related("subscription"))
+                .select_related("subscription", "user"))
 
 
 def deliver_due(limit: int = 100) -> int:
@@ -128,6 +130,12 @@ def deliver_due(limit: int = 100) -> int:
     batch = _claim(now, limit)
     sent, failed = [], []
     for notification in batch:
+        if (notification.user is not None and not notification.user.is_active) or (
+                notification.subscription is not None and not notification.subscription.active):
+            notification.status = Status.FAILED  # at once: no attempt, nothing to retry
+            notification.last_error = DEACTIVATED
+            failed.append(notification)
+            continue
         try:
             notification.proof = _send(notification)[:200]
         except Exception as exc:  # any gateway failure is retried with backoff
@@ -165,3 +173,13 @@ def _mark_sent(sent: list[Notification], at: dt.datetime) -> None:
 
 def tasks_mode() -> str:
     return str(settings.TOUSU_TASKS)
+
+
+def retry_failed(pks: list[int]) -> int:
+    """Operations retry notifications that gave up: each is due again now for one more attempt
+    (its attempts are kept, so a second failure gives up again). Returns how many."""
+    count = Notification.objects.filter(pk__in=pks, status=Status.FAILED).update(
+        status=Status.PENDING, next_attempt_at=timezone.now())
+    if count:
+        transaction.on_commit(kick)
+    return count

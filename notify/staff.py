@@ -54,15 +54,16 @@ def tell_staff(*, unit: OrgUnit, event: str, text: str, key: str, user_ids: list
     those of the units above it that cover their subtree). Staff's free text in it (a transfer's
     or an escalation's reason) is masked: it leaves the workspace, to mailboxes and chat robots."""
     text = mask_text(text)
-    for user_id in sorted(set(user_ids)):
+    people = dict(get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+                  .values_list("pk", "email"))
+    for user_id in sorted(people):
         enqueue(kind=event, channel=Channel.IN_APP, address="", subject=text[:300], body=text,
                 dedupe_key=f"{event}:{key}:u{user_id}"[:120], complaint_id=complaint_id,
                 user_id=user_id)
     subscriptions = Subscription.objects.filter(
         active=True, event=event, unit__path__in=ancestor_paths(unit)
     ).select_related("unit")
-    emails = dict(get_user_model().objects.filter(pk__in=user_ids)
-                  .exclude(email="").values_list("pk", "email"))
+    emails = {pk: email for pk, email in sorted(people.items()) if email}
     for sub in subscriptions:
         if not sub.subtree and sub.unit_id != unit.pk:
             continue
@@ -112,3 +113,47 @@ def tell_customer_wrote(complaint: "Complaint", *, channel: str, message_key: st
     digest = hashlib.sha256(message_key.encode()).hexdigest()[:16]
     tell_staff(unit=complaint.unit, event=CUSTOMER_WROTE, key=f"{complaint.number}:{digest}",
                user_ids=recipients, complaint_id=complaint.pk, text=text)
+
+
+# Steps of a complaint's own workflow. In-app only, like CUSTOMER_WROTE: not StaffEvents, so no
+# unit subscribes to them and they reach only the people who must act.
+APPROVAL_NEEDED = "approval_needed"
+RETURNED = "returned"
+REVIEW_REQUESTED = "review_requested"
+
+
+def managers_above(unit: OrgUnit) -> list[int]:
+    """The nearest managers above the unit (for a root unit: its own)."""
+    parent = unit.parent
+    return nearest_managers(parent) if parent else unit_managers(unit)
+
+
+def tell_approvers(complaint: "Complaint", *, level: str, proposer_id: int | None,
+                   resolution_id: int) -> None:
+    """A proposal awaits approval: its approvers (one level up where its amount needs that)
+    learn it, never the proposer (four eyes)."""
+    unit = complaint.unit
+    approvers = managers_above(unit) if level == "above" else nearest_managers(unit)
+    tell_staff(unit=unit, event=APPROVAL_NEEDED, key=f"{complaint.number}:r{resolution_id}",
+               user_ids=[u for u in approvers if u != proposer_id], complaint_id=complaint.pk,
+               text=f"处理方案待您审批 A proposal awaits your approval: {complaint.number}")
+
+
+def tell_returned(complaint: "Complaint", *, reason: str, resolution_id: int) -> None:
+    """A proposal was returned for rework: its handler learns why."""
+    if not complaint.handler_id:
+        return
+    tell_staff(unit=complaint.unit, event=RETURNED, key=f"{complaint.number}:r{resolution_id}",
+               user_ids=[complaint.handler_id], complaint_id=complaint.pk,
+               text=f"处理方案被退回 Proposal returned for rework: {complaint.number}: {reason}")
+
+
+def tell_review_requested(complaint: "Complaint") -> None:
+    """The customer asked for a review: the handler and the managers above, who decide it."""
+    people = [*managers_above(complaint.unit)]
+    if complaint.handler_id:
+        people.append(complaint.handler_id)
+    tell_staff(unit=complaint.unit, event=REVIEW_REQUESTED,
+               key=f"{complaint.number}:v{complaint.version}", user_ids=people,
+               complaint_id=complaint.pk,
+               text=f"客户申请复核 The customer requested a review: {complaint.number}")

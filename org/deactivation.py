@@ -60,7 +60,7 @@ def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser,
     from complaints.audit import append_event
     from complaints.lifecycle import OPEN
     from complaints.models import Complaint
-    from notify.staff import tell_staff, unit_managers
+    from notify.staff import nearest_managers, tell_staff
     from org.choices import StaffEvent
 
     now = timezone.now()
@@ -81,7 +81,7 @@ def release_work_orders(user: AbstractBaseUser, *, by: AbstractBaseUser,
             c.save(update_fields=["handler", "assigned_at", "version", "last_event_seq",
                                   "last_event_hash", "updated_at"])
             tell_staff(unit=c.unit, event=StaffEvent.WORK_ORDER, key=f"{c.number}:{c.version}",
-                       user_ids=unit_managers(c.unit), complaint_id=c.pk,
+                       user_ids=nearest_managers(c.unit), complaint_id=c.pk,
                        text=f"{zh}，投诉 {c.number} 已退回本机构待派 / {en}; complaint "
                             f"{c.number} is back in the unit's queue: please assign it again.")
             released += 1

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from workspace import boards, lists, views
+from workspace import boards, lists, notices, views
 
 app_name = "workspace"
 urlpatterns = [
     path("", lists.complaint_list, name="complaint_list"),
     path("home/", boards.home, name="home"),
     path("dashboard/", boards.dashboard, name="dashboard"),
+    path("notices/", notices.notices, name="notices"),
+    path("notices/read/", notices.read_notices, name="read_notices"),
     path("bulk-assign/", lists.bulk_assign, name="bulk_assign"),
     path("complaints/<str:number>/", views.complaint_detail, name="complaint_detail"),
     path("complaints/<str:number>/actions/<str:action>/", views.complaint_action,

@@ -49,7 +49,7 @@ from complaints.scan import ScanRefused, scan
 from complaints.selectors import visits_awaiting_answer
 from complaints.sniff import sniff_type
 from notify.customer import notify_customer
-from notify.staff import ancestor_paths, announce_major, tell_staff, unit_managers
+from notify.staff import ancestor_paths, announce_major, nearest_managers, tell_staff
 from org.choices import StaffEvent
 from org.models import OrgUnit, RoleGrant
 from org.routing import pick_handler
@@ -104,8 +104,9 @@ def assign(ctx: Ctx, c: Complaint, p: s.AssignIn) -> dict[str, Any]:
         tell_staff(unit=unit, event=StaffEvent.WORK_ORDER, key=key, user_ids=[handler.pk],
                    text=f"新工单 New work order {c.number}", complaint_id=c.pk)
     if transfer:
-        tell_staff(unit=unit, event=StaffEvent.TRANSFER, key=key, user_ids=unit_managers(unit),
-                   text=f"转办 {c.number}: {previous.code} → {unit.code}. {p.reason}",
+        tell_staff(unit=unit, event=StaffEvent.TRANSFER, key=key,
+                   user_ids=nearest_managers(unit),
+                   text=f"转办 Transferred {c.number}: {previous.code} → {unit.code}. {p.reason}",
                    complaint_id=c.pk)
         if c.severity == Severity.MAJOR:  # the new chain answers for it too (told once each)
             announce_major(c, f"转办 Transferred {previous.code} → {unit.code}. {p.reason}")

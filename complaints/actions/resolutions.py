@@ -14,6 +14,7 @@ from complaints.lifecycle import always_needs_approval
 from complaints.models import Complaint, Resolution, ReviewRequest, Survey
 from complaints.selectors import on_higher_unit, review_requested
 from notify.customer import notify_customer
+from notify.staff import tell_approvers, tell_returned, tell_review_requested
 
 
 def _respond(ctx: Ctx, c: Complaint, r: Resolution, p: s.NoticeIn) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def propose_resolution(ctx: Ctx, c: Complaint, p: s.ProposeIn) -> dict[str, Any]
     )
     if needs:
         ctx.move(c, State.AWAITING_APPROVAL)
+        tell_approvers(c, level=level, proposer_id=ctx.principal.user_id, resolution_id=r.pk)
         return {"resolution_id": r.pk, "decision": p.decision, "remedy": p.remedy,
                 "amount": p.amount, "needs_approval": True, "approval_level": level}
     ctx.move(c, State.RESPONDED)
@@ -111,6 +113,7 @@ def return_(ctx: Ctx, c: Complaint, p: s.ReturnIn) -> dict[str, Any]:
     r.returned_reason = p.reason
     r.save(update_fields=["returned_reason"])
     ctx.move(c)
+    tell_returned(c, reason=p.reason, resolution_id=r.pk)
     return {"resolution_id": r.pk, "reason": p.reason}
 
 
@@ -186,6 +189,7 @@ def request_review(ctx: Ctx, c: Complaint, p: s.RequestReviewIn) -> dict[str, An
     c.closed_at = None
     ctx.changed.add("closed_at")
     ctx.move(c)
+    tell_review_requested(c)
     # The customer learns the request arrived and by when the review will be decided.
     deadline = c.deadlines.filter(obligation=Obligation.REVIEW_DECISION).first()
     due = clocks.local_due(deadline).date() if deadline else None

@@ -8,7 +8,7 @@ from django.utils import timezone
 from complaints.audit import append_event
 from complaints.choices import State
 from complaints.models import Complaint
-from notify.staff import tell_staff, unit_managers
+from notify.staff import nearest_managers, tell_staff
 from org.choices import StaffEvent
 
 SYSTEM = "system"
@@ -42,7 +42,7 @@ def return_unclaimed(now: dt.datetime | None = None) -> int:
             c.save(update_fields=["handler", "assigned_at", "version", "last_event_seq",
                                   "last_event_hash", "updated_at"])
             tell_staff(unit=c.unit, event=StaffEvent.UNCLAIMED, key=f"{c.number}:{c.version}",
-                       user_ids=unit_managers(c.unit), complaint_id=c.pk,
+                       user_ids=nearest_managers(c.unit), complaint_id=c.pk,
                        text=f"工单超时未认领 Work order {c.number} was not claimed "
                             f"({handler or '—'}); please dispatch it again.")
             returned += 1
