@@ -60,3 +60,15 @@ def test_the_major_board_shows_open_major_complaints_in_scope(cast: Any, registe
     assert major.number in page
     assert normal.number not in page and done.number not in page
     assert major.number not in cast.client("bob").get("/major/").content.decode()
+
+
+def test_page_links_keep_the_lists_filters() -> None:
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", {"state": "accepted", "q": "年费", "page": "2"})
+    html = render_to_string("workspace/_pager.html",
+                            {"page": Paginator(range(120), 50).page(2)}, request=request)
+    assert 'href="?state=accepted&amp;q=%E5%B9%B4%E8%B4%B9&amp;page=1"' in html
+    assert 'href="?state=accepted&amp;q=%E5%B9%B4%E8%B4%B9&amp;page=3"' in html
