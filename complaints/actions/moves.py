@@ -322,8 +322,9 @@ def resume(ctx: Ctx, c: Complaint, p: s.ApproveIn) -> dict[str, Any]:
 
 def escalate(ctx: Ctx, c: Complaint, p: s.EscalateIn) -> dict[str, Any]:
     if SEVERITY_RANK[p.severity] <= SEVERITY_RANK[c.severity]:  # type: ignore[index]
-        raise bad("severity", f"须高于当前等级 {c.severity} / must be higher than the current "
-                              f"{c.severity}")
+        zh, _space, en = Severity(c.severity).label.partition(" ")
+        raise bad("severity", f"须高于当前等级（{zh}）/ must be higher than the current one "
+                              f"({en.lower()})")
     previous, c.severity = c.severity, p.severity
     ctx.changed.add("severity")
     ctx.move(c)

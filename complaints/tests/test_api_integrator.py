@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from complaints.errors import ActionError
 from complaints.tests.helpers import act, investigating
 from conftest import complaint_body
 from org.keys import issue_key
@@ -44,8 +45,12 @@ def test_a_major_complaint_is_not_offered_an_escalation_it_would_refuse(
 ) -> None:
     c = register()
     assert "escalate" in offered(cast, "agent", c.number)
-    act(cast, "agent", c, "escalate", severity="major", reason="客户称将向媒体曝光")
+    c = act(cast, "agent", c, "escalate", severity="major", reason="客户称将向媒体曝光")
     assert "escalate" not in offered(cast, "agent", c.number)
+    with pytest.raises(ActionError) as refused:  # sent anyway: the severity by its name
+        act(cast, "agent", c, "escalate", severity="major", reason="再次升级")
+    assert refused.value.errors == [
+        ("severity", "须高于当前等级（重大）/ must be higher than the current one (major)")]
 
 
 def test_a_visit_is_offered_for_recording_only_once_scheduled(cast: Any, register: Any) -> None:
