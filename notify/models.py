@@ -49,6 +49,9 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A group-chat robot's post began (committed before it; cleared when it failed): a robot
+    # has no idempotency key, so a row re-claimed with it set is flagged, not posted again.
+    posting_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)  # an in-app notice, by its user
     proof = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)

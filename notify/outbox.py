@@ -19,6 +19,9 @@ MAX_ATTEMPTS = 8
 STALE_CLAIM = dt.timedelta(minutes=10)
 DEACTIVATED = ("收件人或订阅已停用，未发送 / not sent: the recipient or the subscription was "
                "deactivated")
+UNCERTAIN = ("发送群机器人消息时进程中断，消息可能已发出：请在群内核实，缺失时再重试 / the worker "
+             "stopped while posting to the group robot, so the message may have been posted: "
+             "check the group, and retry it only if it is missing")
 
 
 def enqueue(
@@ -128,7 +131,7 @@ def deliver_due(limit: int = 100) -> int:
     """Deliver a batch of due notifications; returns how many were sent."""
     now = timezone.now()
     batch = _claim(now, limit)
-    sent, failed = [], []
+    sent, failed, posted = [], [], 0
     for notification in batch:
         if (notification.user is not None and not notification.user.is_active) or (
                 notification.subscription is not None and not notification.subscription.active):
@@ -136,16 +139,13 @@ def deliver_due(limit: int = 100) -> int:
             notification.last_error = DEACTIVATED
             failed.append(notification)
             continue
+        if notification.channel in WEBHOOK_CHANNELS:
+            posted += _post_to_robot(notification, now)
+            continue
         try:
             notification.proof = _send(notification)[:200]
         except Exception as exc:  # any gateway failure is retried with backoff
-            logger.warning("notification %s failed (attempt %s): %s",
-                           notification.pk, notification.attempts, exc)
-            gave_up = notification.attempts >= MAX_ATTEMPTS
-            notification.status = Status.FAILED if gave_up else Status.PENDING
-            notification.next_attempt_at = now + dt.timedelta(
-                seconds=30 * 2 ** notification.attempts)
-            notification.last_error = str(exc)[:2000]
+            _retry_later(notification, now, exc)
             failed.append(notification)
             continue
         sent.append(notification)
@@ -153,7 +153,44 @@ def deliver_due(limit: int = 100) -> int:
     if failed:
         Notification.objects.bulk_update(
             failed, ["status", "next_attempt_at", "last_error"])
-    return len(sent)
+    return len(sent) + posted
+
+
+def _retry_later(notification: Notification, now: dt.datetime, exc: Exception) -> None:
+    logger.warning("notification %s failed (attempt %s): %s",
+                   notification.pk, notification.attempts, exc)
+    gave_up = notification.attempts >= MAX_ATTEMPTS
+    notification.status = Status.FAILED if gave_up else Status.PENDING
+    notification.next_attempt_at = now + dt.timedelta(seconds=30 * 2 ** notification.attempts)
+    notification.last_error = str(exc)[:2000]
+
+
+def _post_to_robot(notification: Notification, now: dt.datetime) -> int:
+    """Post one claimed robot notice; 1 if it was sent. A robot has no idempotency key, so the
+    post sits between two commits of its own: a worker that dies in between leaves `posting_at`
+    set, and the row, once re-claimed, is flagged UNCERTAIN for a person to check instead of
+    posted again. A bank would rather check one alert than have staff act twice on a repeat
+    nothing marks as one. The first commit is also a per-row claim: a row another worker took
+    over (this batch outlived STALE_CLAIM) is left to it."""
+    rows = Notification.objects.filter(pk=notification.pk)
+    if notification.posting_at is not None:
+        logger.error("notification %s: a worker stopped while posting it; flagged for a check",
+                     notification.pk)
+        rows.update(status=Status.FAILED, last_error=UNCERTAIN)
+        return 0
+    with transaction.atomic(durable=True):
+        if not rows.filter(claimed_by=notification.claimed_by, status=Status.SENDING,
+                           posting_at=None).update(posting_at=now):
+            return 0
+    try:
+        notification.proof = _send(notification)[:200]
+    except Exception as exc:  # refused or unreachable: retried with backoff, as any channel
+        _retry_later(notification, now, exc)
+        rows.update(status=notification.status, next_attempt_at=notification.next_attempt_at,
+                    last_error=notification.last_error, posting_at=None)
+        return 0
+    _mark_sent([notification], timezone.now())
+    return 1
 
 
 def _mark_sent(sent: list[Notification], at: dt.datetime) -> None:
@@ -177,9 +214,10 @@ def tasks_mode() -> str:
 
 def retry_failed(pks: list[int]) -> int:
     """Operations retry notifications that gave up: each is due again now for one more attempt
-    (its attempts are kept, so a second failure gives up again). Returns how many."""
+    (its attempts are kept, so a second failure gives up again); a robot notice flagged
+    UNCERTAIN is posted again, the person having found it missing. Returns how many."""
     count = Notification.objects.filter(pk__in=pks, status=Status.FAILED).update(
-        status=Status.PENDING, next_attempt_at=timezone.now())
+        status=Status.PENDING, next_attempt_at=timezone.now(), posting_at=None)
     if count:
         transaction.on_commit(kick)
     return count

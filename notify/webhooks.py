@@ -4,9 +4,11 @@ webhooks. Each gets a plain-text message in its own JSON shape."""
 import base64
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
 import urllib.parse
 import urllib.request
@@ -16,6 +18,8 @@ from django.conf import settings
 
 TIMEOUT_S = 10
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "metadata.google.internal"}
+# What socket.getaddrinfo gives for one address: family, type, protocol, name, socket address.
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
 
 
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -59,19 +63,93 @@ class WebhookError(RuntimeError):
     pass
 
 
-def resolved_problem(url: str) -> str | None:
-    """Why the host of `url` may not be posted to now: a name that resolves to an internal
-    address (as 169.254.169.254.nip.io does) passes `url_problem`, so the addresses are checked
-    again just before sending."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if settings.TOUSU_WEBHOOK_ALLOW_INTERNAL:
-        return None
+def checked_addresses(host: str, port: int) -> list[AddrInfo]:
+    """The addresses to post to for `host`, resolved once and checked, or WebhookError: a name
+    that resolves to an internal address (as 169.254.169.254.nip.io does) passes `url_problem`.
+    The post connects to exactly these, so a DNS answer that changes after the check (rebinding)
+    cannot move it inside the bank."""
     try:
-        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+        found = socket.getaddrinfo(host, port)
     except OSError as exc:
-        return f"cannot resolve {host!r}: {exc}"
-    inside = sorted(a for a in found if not ipaddress.ip_address(a.split("%")[0]).is_global)
-    return f"{host!r} resolves to an internal address ({', '.join(inside)})" if inside else None
+        raise WebhookError(f"cannot resolve {host!r}: {exc}") from None
+    streams: list[AddrInfo] = list(
+        {info[4]: info for info in found if info[1] == socket.SOCK_STREAM}.values())
+    if not streams:
+        raise WebhookError(f"cannot resolve {host!r}: no address")
+    if not settings.TOUSU_WEBHOOK_ALLOW_INTERNAL:
+        inside = sorted({str(info[4][0]) for info in streams
+                         if not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global})
+        if inside:
+            raise WebhookError(f"{host!r} resolves to an internal address ({', '.join(inside)})")
+    return streams
+
+
+def _open(addresses: list[AddrInfo], timeout: float) -> socket.socket:
+    """A TCP connection to the first of `addresses` that answers (what create_connection does,
+    without looking the name up again)."""
+    error: OSError = OSError("no address")
+    for family, kind, proto, _name, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        return sock
+    raise error
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, addresses: list[AddrInfo]) -> None:
+        super().__init__(host, port, timeout=TIMEOUT_S)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _open(self.addresses, TIMEOUT_S)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """TLS to a checked address; the certificate is verified for the URL's host name, which is
+    also the SNI and the Host header."""
+
+    def __init__(self, host: str, port: int, addresses: list[AddrInfo]) -> None:
+        self.tls = tls_context()
+        super().__init__(host, port, timeout=TIMEOUT_S, context=self.tls)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = self.tls.wrap_socket(_open(self.addresses, TIMEOUT_S),
+                                         server_hostname=self.host)
+
+
+def _proxy(host: str, https: bool) -> urllib.parse.SplitResult | None:
+    """The bank's egress proxy for `host` (HTTPS_PROXY / HTTP_PROXY, less NO_PROXY), if any."""
+    proxy = urllib.request.getproxies().get("https" if https else "http")
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    return urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+
+
+def _connection(host: str, port: int, https: bool, proxy: urllib.parse.SplitResult | None,
+                addresses: list[AddrInfo]) -> http.client.HTTPConnection:
+    """Straight to the checked addresses; or a CONNECT tunnel through the bank's proxy to the
+    host's name, which the proxy resolves: then its egress rules keep the post out of the bank
+    (this machine may not even resolve outside names)."""
+    if proxy is None:
+        return (_PinnedHTTPS if https else _PinnedHTTP)(host, port, addresses)
+    connection = (http.client.HTTPSConnection(proxy.hostname or "", proxy.port or 3128,
+                                              timeout=TIMEOUT_S, context=tls_context())
+                  if https else http.client.HTTPConnection(proxy.hostname or "",
+                                                           proxy.port or 3128, timeout=TIMEOUT_S))
+    connection.set_tunnel(host, port)
+    return connection
+
+
+def tls_context() -> ssl.SSLContext:
+    """Certificate and host-name checks against the system's trust store."""
+    return ssl.create_default_context()
 
 
 def payload(channel: str, text: str) -> dict[str, Any]:
@@ -90,18 +168,30 @@ def signed_url(url: str, secret: str, now_ms: int | None = None) -> str:
 
 
 def post(channel: str, url: str, text: str, secret: str = "") -> str:
-    """Send and return the proof (the robot's answer); raises WebhookError on any refusal."""
-    problem = url_problem(url) or resolved_problem(url)
+    """Send and return the proof (the robot's answer); raises WebhookError on any refusal. No
+    redirect is followed: it could name any address."""
+    problem = url_problem(url)
     if problem:
         raise WebhookError(problem)
+    parts = urllib.parse.urlsplit(url)
+    host, https = parts.hostname or "", parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    proxy = _proxy(host, https)
+    addresses = [] if proxy else checked_addresses(host, port)
     if channel == "dingtalk" and secret:
         url = signed_url(url, secret)
-    request = urllib.request.Request(  # noqa: S310 (url_problem checked it)
-        url, data=json.dumps(payload(channel, text), ensure_ascii=False).encode(),
-        headers={"Content-Type": "application/json"}, method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+    target = urllib.parse.urlsplit(url)
+    path = urllib.parse.urlunsplit(("", "", target.path or "/", target.query, ""))
+    connection = _connection(host, port, https, proxy, addresses)
+    try:
+        connection.request("POST", path, json.dumps(payload(channel, text), ensure_ascii=False)
+                           .encode(), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
         body = response.read(4096).decode("utf-8", "replace")
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        raise WebhookError(f"{channel} answered HTTP {response.status}: {body[:200]!r}")
     if channel in {"wecom", "dingtalk"}:
         try:
             answer = json.loads(body)

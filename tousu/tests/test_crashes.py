@@ -1,6 +1,7 @@
 """A worker killed with SIGKILL — in the middle of sending a notification, in the middle of a
-deadline sweep — loses nothing and repeats nothing once work resumes. The worker is a real
-process running the same functions a Celery task or the in-process runner calls."""
+deadline sweep — loses nothing and repeats nothing once work resumes (a group-chat robot's
+notice cut off mid-post is flagged for a person to check instead of posted again). The worker
+is a real process running the same functions a Celery task or the in-process runner calls."""
 
 import datetime as dt
 import json
@@ -66,11 +67,11 @@ def gateway(settings: Any) -> Iterator[str]:
     server.shutdown()
 
 
-def _worker(script: str, url: str = "") -> subprocess.Popen[bytes]:
+def _worker(script: str, url: str = "", **extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_TASKS": "manual",
            "DATABASE_URL": database_url(connection.settings_dict),
            "TOUSU_SMS_GATEWAY": "http", "TOUSU_SMS_GATEWAY_URL": url,
-           "TOUSU_SMS_GATEWAY_SECRET": "s3cret"}
+           "TOUSU_SMS_GATEWAY_SECRET": "s3cret", **extra}
     return subprocess.Popen([sys.executable, "-c", "import django; django.setup()\n" + script],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -98,6 +99,57 @@ def test_a_worker_killed_while_sending_loses_and_repeats_no_notification(
     interrupted = Gateway.received[0]
     assert set(Gateway.received) == refs
     assert Counter(Gateway.received) == Counter({**dict.fromkeys(refs, 1), interrupted: 2})
+
+
+class Robot(BaseHTTPRequestHandler):
+    """A group-chat robot (no idempotency key: it shows every post) that holds the first post
+    until the test has killed the sender."""
+
+    received: list[str] = []
+    first = threading.Event()
+    release = threading.Event()
+
+    def do_POST(self) -> None:
+        Robot.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                              ["text"])
+        if len(Robot.received) == 1:
+            Robot.first.set()
+            Robot.release.wait(30)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_worker_killed_while_posting_to_a_robot_never_posts_twice(
+        settings: Any, monkeypatch: Any) -> None:
+    settings.TOUSU_WEBHOOK_ALLOW_INTERNAL = True  # the robot listens on this machine
+    Robot.received, Robot.first, Robot.release = [], threading.Event(), threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    for key in ["first", "second"]:
+        outbox.enqueue(kind="major", channel="slack", address=url, subject=key, body=key,
+                       dedupe_key=key)
+    worker = _worker("from notify.outbox import deliver_due\ndeliver_due()",
+                     TOUSU_WEBHOOK_ALLOW_INTERNAL="true")
+    try:
+        assert Robot.first.wait(60), worker.stderr.read().decode() if worker.stderr else ""
+        worker.send_signal(signal.SIGKILL)
+        assert worker.wait(30) == -signal.SIGKILL
+        Robot.release.set()
+        monkeypatch.setattr(outbox, "STALE_CLAIM", dt.timedelta(0))
+        outbox.deliver_due()
+    finally:
+        Robot.release.set()
+        server.shutdown()
+    cut_off = Robot.received[0]
+    assert sorted(Robot.received) == ["first", "second"]  # each posted once
+    rows = {row.dedupe_key: row for row in Notification.objects.all()}
+    assert rows[cut_off].status == "failed" and rows[cut_off].last_error == outbox.UNCERTAIN
+    assert {row.status for key, row in rows.items() if key != cut_off} == {"sent"}
 
 
 def test_a_sweeper_killed_mid_run_warns_and_escalates_each_deadline_once(
