@@ -75,6 +75,7 @@ def complaint_out(principal: Principal, c: Complaint,
         # Identifiers are masked in every answer; the API has no reveal (the workspace's is
         # audited), so a caller never gets a card number or a phone from the text either.
         content=mask_text(c.content), claim=mask_text(c.claim), amount=c.amount,
+        group_size=c.group_size,
         customer=CustomerOut(
             name=mask_name(customer.name), phone=mask_phone(customer.phone),
             email=mask_email(customer.email),

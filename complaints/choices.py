@@ -41,6 +41,8 @@ class Source(models.TextChoices):
 
 
 REGULATOR_SOURCES = frozenset({Source.REGULATOR_NFRA, Source.REGULATOR_PBOC})
+# Where the complainants come in person (面谈): NFRA Order 2020 No. 3 Art. 29(2) counts them.
+IN_PERSON_CHANNELS = frozenset({Channel.COUNTER, Channel.VISIT})
 
 
 class Severity(models.TextChoices):

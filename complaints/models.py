@@ -79,6 +79,8 @@ class Complaint(models.Model):
     content = models.TextField()
     claim = models.TextField(blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # How many people complain together (NFRA Order 2020 No. 3 Art. 29(2)); empty: not recorded.
+    group_size = models.PositiveIntegerField(null=True, blank=True)
     codes = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
     signals = models.JSONField(default=list, blank=True)

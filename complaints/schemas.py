@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from django.conf import settings
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from clocks import packs
 from clocks.choices import ClockFlag
 from complaints import choices as ch
 from triage.pii import cn_id_valid
@@ -40,6 +41,7 @@ def is_mobile(value: str) -> bool:
     phone = canonical_phone(value)
     return bool(re.fullmatch(r"1[3-9]\d{9}", phone)) or (
         phone.startswith("+") and not phone.startswith("+86"))
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -118,6 +120,29 @@ class ComplaintIn(Strict):
     staff_complained_about: str = Field("", max_length=150)
     # Facts that add clocks in the rule pack (uk-fca payment_services; us-cfpb reg_e, reg_z …).
     clock_flags: list[ClockFlag] = Field(default_factory=list, max_length=5)
+    group_size: int | None = Field(
+        None, ge=1, le=1_000_000,
+        description="Number of complainants of a joint complaint; 20 or more at the counter or "
+                    "in a visit make it major (NFRA Order 2020 No. 3 Art. 29(2)). Empty: not "
+                    "recorded.")
+    regulator_due: AwareDatetime | None = Field(
+        None, description="The regulator's own deadline for the bank's feedback on a complaint "
+                          "it transferred (source regulator_nfra or regulator_pboc): ISO 8601 "
+                          "with offset, or a date alone (YYYY-MM-DD), which ends at 24:00 local "
+                          "time. Tracked as the clock `regulator_due`.")
+
+    @field_validator("regulator_due", mode="before")
+    @classmethod
+    def _date_ends_at_midnight(cls, value: object) -> object:
+        """A date alone is due by the end of that day in the rule pack's zone."""
+        if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                return value  # not a day of the calendar: refused as a date by the field
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return dt.datetime.combine(value, packs.END_OF_DAY, tzinfo=packs.get().zone)
+        return value
 
 
 class CustomerOut(BaseModel):
@@ -161,6 +186,7 @@ class ComplaintOut(BaseModel):
     content: str
     claim: str
     amount: Decimal | None
+    group_size: int | None = None
     customer: CustomerOut
     allowed_actions: list[str]
     deadlines: list[DeadlineOut]

@@ -67,6 +67,10 @@ class IntakeForm(forms.Form):
                             required=False)
     amount = forms.DecimalField(label="争议金额 Amount", required=False, min_value=0,
                                 max_digits=14, decimal_places=2)
+    group_size = forms.IntegerField(
+        label="投诉人数 Complainants", required=False, min_value=1, max_value=1_000_000,
+        help_text="共同投诉的人数；20人以上到场为重大投诉 / how many complain together; 20 or "
+                  "more in person make it major")
     evidence = EvidenceField(label="证据 Evidence", required=False,
                              help_text="PDF、图片、Office、文本、音频 / PDF, images, Office, "
                                        "text, audio")
@@ -89,7 +93,7 @@ class IntakeForm(forms.Form):
                          "id_number": d["id_number"], "language": d["language"],
                          "vulnerable": d["vulnerable"]},
             "unit": d["unit"], "product": d["product"], "content": d["content"],
-            "claim": d["claim"], "amount": d["amount"],
+            "claim": d["claim"], "amount": d["amount"], "group_size": d["group_size"],
         }
 
 

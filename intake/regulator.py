@@ -64,6 +64,8 @@ COLUMNS = {
                       "办理期限", "反馈期限", "反馈时限", "回复期限", "答复期限", "办结时限",
                       "办结期限", "处理时限", "处理期限", "要求反馈时间", "要求反馈日期",
                       "要求办结时间", "要求办结日期"),
+    # How many complain together (NFRA Order 2020 No. 3 Art. 29(2)).
+    "group_size": ("group_size", "complainants", "投诉人数", "投诉人人数", "涉及人数", "人数"),
     "amount": ("amount", "涉及金额", "金额", "争议金额", "涉诉金额", "投诉金额", "涉案金额",
                "涉及金额(元)", "争议金额(元)", "金额(元)"),
 }
@@ -337,6 +339,7 @@ def to_payload(row: dict[str, str]) -> dict[str, Any]:
         "received_at": received_at, "customer": customer, "unit": row.get("unit", ""),
         "product": row.get("product", ""), "content": row.get("content", ""),
         "claim": row.get("claim", ""), "amount": amount,
+        **({"group_size": row["group_size"].strip()} if row.get("group_size", "").strip() else {}),
     }
 
 

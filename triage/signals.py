@@ -51,8 +51,12 @@ def _pattern(word: str) -> re.Pattern[str]:
 # Each keyword with its pattern: the pattern (word boundaries, context) runs only where the
 # plain substring is present, a scan in C that costs a fraction of a regular expression's.
 _PATTERNS = {name: [(w, _pattern(w)) for w in words] for name, words in KEYWORDS.items()}
-MAJOR_SIGNALS = frozenset({"regulator", "media", "litigation", "group", "aggressive"})
+MAJOR_SIGNALS = frozenset({"regulator", "media", "litigation", "aggressive"})
 COMPLEX_SIGNALS = frozenset({"vulnerable", "large_amount", "repeat", "disaster"})
+# NFRA Order 2020 No. 3 Art. 29(2): a joint complaint made in person by 20 or more complainants
+# is major. A group named in the text only is a hint for staff to judge until the number of
+# complainants is recorded; then the number decides.
+GROUP_MAJOR_SIZE = 20
 _AMOUNT_RE = re.compile(r"(?:[¥￥$]\s?|\{\$)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)\s*(万)?元?")
 
 
@@ -92,10 +96,22 @@ def _amounts_in(text: str) -> list[Decimal]:
     return amounts
 
 
-def severity_for(signals: list[Signal], regulator_source: bool) -> str:
+def group_signal(size: int | None, in_person: bool) -> Signal | None:
+    """The recorded number of complainants as a signal, when more than one complains."""
+    if size is None or size < 2:
+        return None
+    if in_person:
+        return Signal("group", f"{size} 名投诉人到场 / {size} complainants in person")
+    return Signal("group", f"{size} 名投诉人 / {size} complainants")
+
+
+def severity_for(signals: list[Signal], regulator_source: bool, *,
+                 group_size: int | None = None, in_person: bool = False) -> str:
     names = {s.name for s in signals}
-    if regulator_source or names & MAJOR_SIGNALS:
+    large_group = group_size is not None and group_size >= GROUP_MAJOR_SIZE
+    if regulator_source or names & MAJOR_SIGNALS or (large_group and in_person):
         return "major"
-    if names & COMPLEX_SIGNALS:
+    # A group not counted yet, or a large one that did not come in person: staff judge.
+    if names & COMPLEX_SIGNALS or large_group or ("group" in names and group_size is None):
         return "complex"
     return "normal"

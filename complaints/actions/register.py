@@ -16,7 +16,13 @@ from clocks import service as clocks
 from clocks.models import Deadline
 from complaints import crypto
 from complaints.audit import seal_event
-from complaints.choices import REGULATOR_SOURCES, Channel, Severity, State
+from complaints.choices import (
+    IN_PERSON_CHANNELS,
+    REGULATOR_SOURCES,
+    Channel,
+    Severity,
+    State,
+)
 from complaints.errors import ActionError, Conflict, Forbidden
 from complaints.lifecycle import STAFF
 from complaints.models import Complaint, Customer
@@ -30,7 +36,7 @@ from org.routing import route
 from reports import rollups
 from triage.codes import unknown_codes
 from triage.service import read_complaint, record_triage
-from triage.signals import Signal, read_signals, severity_for
+from triage.signals import Signal, group_signal, read_signals, severity_for
 
 REPEAT_WINDOW = dt.timedelta(days=180)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -105,6 +111,14 @@ def _validate(data: ComplaintIn, now: dt.datetime) -> None:
     if data.received_at and data.received_at < now - dt.timedelta(days=max_age):
         problems.append(("received_at", f"早于 {max_age} 天前，请核对日期 / more than {max_age} "
                                         "days ago: check the date"))
+    if data.regulator_due and data.source not in REGULATOR_SOURCES:
+        problems.append(("regulator_due", "仅用于监管转办的投诉（来源为 regulator_nfra 或 "
+                                          "regulator_pboc） / only for a complaint the regulator "
+                                          "transferred (source regulator_nfra or regulator_pboc)"))
+    elif data.regulator_due and data.regulator_due < (data.received_at or now):
+        problems.append(("regulator_due", "监管要求反馈期限早于收到时间，请核对日期 / the "
+                                          "regulator's deadline is before the complaint was "
+                                          "received: check the date"))
     if data.channel in NEEDS_CONTACT and not data.customer.phone and not data.customer.email:
         problems.append(("customer.phone", "须登记至少一种联系方式（电话或邮箱） / give at least "
                                            "one contact: phone or email"))
@@ -190,6 +204,10 @@ def register_complaint(
     received_at = data.received_at or now
     text = f"{data.content}\n{data.claim}"
     signals = read_signals(text, data.amount)
+    in_person = data.channel in IN_PERSON_CHANNELS
+    counted = group_signal(data.group_size, in_person)
+    if counted:  # the number recorded says more than a word for a group in the text
+        signals = [s for s in signals if s.name != "group"] + [counted]
     reading = read_complaint(data.content, data.claim, now)  # CPU work, before any lock
     # Issued in its own statement before the transaction (unless the caller holds one): the
     # counter row is every registration's, and inside the transaction its lock would be held
@@ -210,10 +228,12 @@ def register_complaint(
                 external_ref=data.external_ref, received_at=received_at, registered_at=now,
                 customer=customer, unit=unit, account_branch=account_branch,
                 product=data.product, content=data.content,
-                claim=data.claim, amount=data.amount, codes=data.codes,
+                claim=data.claim, amount=data.amount, group_size=data.group_size,
+                codes=data.codes,
                 tags=sorted({s.name for s in signals} | set(data.clock_flags)),
                 signals=[{"name": s.name, "evidence": s.evidence} for s in signals],
-                severity=severity_for(signals, data.source in REGULATOR_SOURCES),
+                severity=severity_for(signals, data.source in REGULATOR_SOURCES,
+                                      group_size=data.group_size, in_person=in_person),
                 staff_complained_about=against, state=State.REGISTERED,
                 created_by=principal.label, idempotency_scope=scope,
                 idempotency_key=idempotency_key, request_hash=request_hash,
@@ -225,13 +245,21 @@ def register_complaint(
                                  "unit": unit.code, "severity": complaint.severity,
                                  "tags": complaint.tags, "decision_due": due_at,
                                  "acknowledged_by": contact_channel(customer),
-                                 "customer_updated": updated},
+                                 "customer_updated": updated,
+                                 **({"group_size": data.group_size} if data.group_size else {}),
+                                 **({"regulator_due": data.regulator_due}
+                                    if data.regulator_due else {})},
             )
             complaint.save()
             event.complaint = complaint
             event.save()
             record_triage(complaint, reading)  # suggested codes, near-duplicates, PII kinds
             deadlines = clocks.open_receipt_clocks(complaint, received_at, due_at)
+            if data.regulator_due:
+                deadlines = sorted(
+                    [*deadlines, clocks.track_regulator_due(complaint.pk, received_at,
+                                                            data.regulator_due)],
+                    key=lambda d: (d.due_at, d.pk or 0))
             _acknowledge(complaint, due_at)
             if complaint.severity == Severity.MAJOR:
                 announce_major(complaint, ", ".join(

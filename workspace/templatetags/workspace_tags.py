@@ -49,6 +49,7 @@ KEY_LABELS = {
     "from": gettext_lazy("Severity before"), "to": gettext_lazy("Severity after"),
     "transferred_at": gettext_lazy("Transferred by the regulator on"),
     "regulator_due": gettext_lazy("Regulator's deadline for feedback"),
+    "group_size": gettext_lazy("Number of complainants"),
     "claim_minutes": gettext_lazy("Minutes allowed to claim"),
     "retained_until": gettext_lazy("Retained until"), "redacted": gettext_lazy("Redacted"),
     "previous": gettext_lazy("Previous ruling"),
