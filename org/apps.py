@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import request_started
 from django.db.models.signals import post_delete, post_save
 
 
@@ -11,6 +12,8 @@ class OrgConfig(AppConfig):
         from org.models import ApiKey, OrgUnit, RoleGrant, RoutingRule
 
         for model in (ApiKey, OrgUnit, RoleGrant, RoutingRule):
-            post_save.connect(cache.clear, sender=model, dispatch_uid=f"org-cache-{model.__name__}")
-            post_delete.connect(cache.clear, sender=model,
+            post_save.connect(cache.changed, sender=model,
+                              dispatch_uid=f"org-cache-{model.__name__}")
+            post_delete.connect(cache.changed, sender=model,
                                 dispatch_uid=f"org-cache-del-{model.__name__}")
+        request_started.connect(cache.request_started, dispatch_uid="org-cache-request")

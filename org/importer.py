@@ -38,9 +38,22 @@ class FileError(ValueError):
     """The upload is not a readable CSV or XLSX file (nothing was written)."""
 
 
+class Row(dict[str, str]):
+    """One row of a file, with its number as a spreadsheet shows it (blank rows are skipped
+    but still counted)."""
+
+    number: int
+
+
+def numbered(rows: list[dict[str, str]]) -> list[tuple[int, dict[str, str]]]:
+    """Each row with its number: the file's own, else its place after the header."""
+    return [(getattr(row, "number", place), row) for place, row in enumerate(rows, start=2)]
+
+
 def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
-    """Rows as dicts of the four columns, from a .csv (UTF-8, BOM allowed, else GB18030 as Excel
-    in China writes it) or .xlsx file; FileError when it is neither."""
+    """Rows as dicts by the header's column names (each a numbered Row), from a .csv (UTF-8,
+    BOM allowed, else GB18030 as Excel in China writes it) or .xlsx file; FileError when it is
+    neither."""
     if Path(name).suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
@@ -65,7 +78,13 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     if not values:
         return []
     header = [h.lower() for h in values[0]]
-    return [dict(zip(header, row, strict=False)) for row in values[1:] if any(row)]
+    rows: list[dict[str, str]] = []
+    for number, cells in enumerate(values[1:], start=2):
+        if any(cells):
+            row = Row(zip(header, cells, strict=False))
+            row.number = number
+            rows.append(row)
+    return rows
 
 
 def validate(rows: list[dict[str, str]]) -> list[RowError]:
@@ -74,7 +93,7 @@ def validate(rows: list[dict[str, str]]) -> list[RowError]:
     in_file: dict[str, int] = {}
     existing = set(OrgUnit.objects.values_list("code", flat=True))
     inactive = set(OrgUnit.objects.filter(active=False).values_list("code", flat=True))
-    for number, row in enumerate(rows, start=2):
+    for number, row in numbered(rows):
         for column in COLUMNS[:3]:
             if not row.get(column):
                 errors.append(RowError(number, column, "必填 / required"))
@@ -104,9 +123,9 @@ def validate(rows: list[dict[str, str]]) -> list[RowError]:
     kept = {code for code in OrgUnit.objects.filter(parent=None).values_list("code", flat=True)
             if code in roots} or {next((r["code"] for r in rows if r.get("code") in roots), "")}
     if len(roots) > 1:
-        errors += [RowError(number, "parent", ROOT_RULE) for number, row in enumerate(rows, 2)
+        errors += [RowError(number, "parent", ROOT_RULE) for number, row in numbered(rows)
                    if not row.get("parent") and row.get("code") not in kept]
-    for number, row in enumerate(rows, start=2):
+    for number, row in numbered(rows):
         parent = row.get("parent", "")
         if parent in inactive and row.get("code", "") not in inactive:
             errors.append(RowError(number, "parent", f"上级机构 {parent!r} 已停用 / the parent "

@@ -22,12 +22,13 @@ RETENTION_ACTOR = "system:retention"
 
 
 def log_access(principal: Principal, kind: AccessKind, *, channel: str, target: str,
-               detail: dict[str, Any]) -> AccessLog:
+               detail: dict[str, Any], units: tuple[str, ...] = ()) -> AccessLog:
     """Record one export by `principal` (append-only), with the units its actor held roles on
-    then, which decide whose audit page shows it."""
+    then and the paths of the units it acted on (`units`), which decide whose audit page shows
+    it."""
     from org.models import RoleGrant
 
-    paths = {path for _role, path in principal.grants}
+    paths = {path for _role, path in principal.grants} | set(units)
     if principal.user_id is not None:
         paths.update(RoleGrant.objects.filter(user_id=principal.user_id)
                      .values_list("unit__path", flat=True))

@@ -9,6 +9,10 @@ class AccessKind(models.TextChoices):
     REPORT_EXPORT = "report_export", "报表导出 Report export"
     SUBJECT_ACCESS_EXPORT = "subject_export", "个人信息导出 Subject-access export"
     EVIDENCE_DOWNLOAD = "evidence_download", "证据文件下载 Evidence download"
+    # Configuration changed from the command line (manage.py), recorded with who ran it.
+    API_KEY_ISSUED = "api_key_issued", "签发接口密钥 API key issued"
+    UNITS_IMPORTED = "units_imported", "导入机构 Org units imported"
+    STAFF_IMPORTED = "staff_imported", "导入人员及角色 Staff and roles imported"
 
 
 class AccessLogQuerySet(models.QuerySet["AccessLog"]):

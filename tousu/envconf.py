@@ -113,6 +113,7 @@ def database_url(db: dict[str, object]) -> str:
     return f"postgres://{auth}@{db.get('HOST') or ''}{port}/{quote(name)}"
 
 
+REDIS_TIMEOUT_S = 1.0
 CACHE_TABLE = "tousu_cache"  # created by portal/migrations/0002_cache_table, whatever the backend
 
 
@@ -121,8 +122,12 @@ def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
     database, shared by the processes of one machine and kept over restarts (never a process's
     own memory: each gunicorn worker would count the portal's rate limits apart)."""
     if redis_url:
+        # A Redis that hangs (rather than refuses) fails a cache read in REDIS_TIMEOUT_S
+        # instead of holding the request: the API-key stamp and rate limits read it each time.
         return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                            "LOCATION": redis_url, "KEY_PREFIX": "tousu"}}
+                            "LOCATION": redis_url, "KEY_PREFIX": "tousu",
+                            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_S,
+                                        "socket_timeout": REDIS_TIMEOUT_S}}}
     # Room for the counters of many addresses: culling would forget some before their window.
     return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                         "LOCATION": CACHE_TABLE, "OPTIONS": {"MAX_ENTRIES": 100_000}}}

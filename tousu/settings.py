@@ -130,6 +130,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Tousu"
+# The admin never shows a staff member's TOTP secret (nor its QR code) once the device exists:
+# authenticators are enrolled with `manage.py enroll_totp`, which prints the secret once.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

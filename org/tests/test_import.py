@@ -72,3 +72,9 @@ def test_the_admin_import_page_reports_bad_rows(cast: Any, settings: Any) -> Non
     good = SimpleUploadedFile("u.csv", GOOD.encode())
     assert client.post("/admin/org/orgunit/import/", {"file": good}).status_code == 302
     assert OrgUnit.objects.filter(code="GZ01").exists()
+
+
+def test_a_bad_row_after_blank_ones_is_named_by_its_own_number(cast: Any) -> None:
+    csv_text = "code,name,kind,parent\nGZ,广州分行,branch,HO\n,,,\n\nGZ01,天河支行,nowhere,GZ\n"
+    result = import_units(read_rows("units.csv", csv_text.encode()))
+    assert [(e.row, e.field) for e in result.errors or []] == [(5, "kind")]

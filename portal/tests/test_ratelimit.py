@@ -23,6 +23,32 @@ def test_the_cache_is_shared_by_processes_redis_or_a_database_table() -> None:
     assert CACHE_TABLE in connection.introspection.table_names()  # made by migrate
 
 
+def test_a_hung_redis_fails_a_cache_read_quickly_instead_of_holding_the_request() -> None:
+    import socket
+    import threading
+
+    from django.core.cache.backends.redis import RedisCache
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    params = cache_settings(url)["default"]
+    cache = RedisCache(url, {"KEY_PREFIX": params["KEY_PREFIX"], "OPTIONS": params["OPTIONS"]})
+    failures: list[Exception] = []
+
+    def read() -> None:
+        try:
+            cache.get("anything")
+        except Exception as exc:
+            failures.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=5)  # without a socket timeout it would wait for ever
+    silent.close()
+    assert not reader.is_alive()
+    assert failures and "imeout" in repr(failures[0]) + str(failures[0])
+
+
 def test_the_configured_cache_is_never_one_process_memory() -> None:
     import tousu.settings
 
