@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from complaints.models import Complaint, Event
+from complaints.models import AuditAnchor, Complaint, Event
 from triage.pii import mask_payload
 
 
@@ -42,3 +42,8 @@ class EventAdmin(ReadOnlyAdmin):
     @admin.display(description="payload")
     def shown_payload(self, obj: Event) -> Any:
         return mask_payload(obj.payload)
+
+
+@admin.register(AuditAnchor)
+class AuditAnchorAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "at", "complaints", "hash"]

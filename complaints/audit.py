@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from complaints.models import Complaint, Event
+from complaints.models import AnchorHead, AuditAnchor, Complaint, Event
 
 REDACTED = "redacted_sha256"  # the one key of a payload value removed after the event
 # What retention redacts (privacy.actions.anonymise_complaint), and only then: the payload keys
@@ -57,10 +57,21 @@ def redact(payload: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
             and not _is_redacted(v) else v for k, v in payload.items()}
 
 
-def event_hash(*, prev_hash: str, number: str, seq: int, type: str, actor: str,
-               at: dt.datetime, state_after: str, payload: dict[str, Any]) -> str:
-    return _digest([prev_hash, number, seq, type, actor, _plain(at), state_after,
-                    commitments(payload)])
+HASH_VERSION = 2  # what seal_event writes; verification reads each event by its own version
+
+
+def event_hash(*, version: int, prev_hash: str, number: str, seq: int, type: str, actor: str,
+               actor_id: int | None, at: dt.datetime, state_after: str,
+               payload: dict[str, Any]) -> str:
+    """v1 covers the actor's name only; v2 their user id too, and starts with its version, so a
+    v2 hash never reads as a v1 one."""
+    if version == 1:
+        return _digest([prev_hash, number, seq, type, actor, _plain(at), state_after,
+                        commitments(payload)])
+    if version == 2:
+        return _digest([2, prev_hash, number, seq, type, actor, actor_id, _plain(at),
+                        state_after, commitments(payload)])
+    raise ValueError(f"unknown event hash version {version}")
 
 
 def seal_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: int | None,
@@ -70,13 +81,14 @@ def seal_event(complaint: Complaint, type: str, *, actor_label: str, actor_id: i
     payload = canonical(payload)
     seq = complaint.last_event_seq + 1
     digest = event_hash(
-        prev_hash=complaint.last_event_hash, number=complaint.number, seq=seq, type=type,
-        actor=actor_label, at=at, state_after=complaint.state, payload=payload,
+        version=HASH_VERSION, prev_hash=complaint.last_event_hash, number=complaint.number,
+        seq=seq, type=type, actor=actor_label, actor_id=actor_id, at=at,
+        state_after=complaint.state, payload=payload,
     )
     event = Event(
         complaint=complaint, seq=seq, type=type, actor_id=actor_id, actor_label=actor_label,
         at=at, state_after=complaint.state, payload=payload,
-        prev_hash=complaint.last_event_hash, hash=digest,
+        prev_hash=complaint.last_event_hash, hash=digest, hash_version=HASH_VERSION,
     )
     complaint.last_event_seq = seq
     complaint.last_event_hash = digest
@@ -106,27 +118,70 @@ def _misredacted(event: Event) -> str | None:
                  if _is_redacted(value) and key not in allowed), None)
 
 
-def first_broken_link(complaint: Complaint) -> str | None:
+def cutover_event_id() -> int:
+    """The newest event that may be sealed under v1, as anchor #0 records it (complaints
+    migration 0008); without anchor #0, none may."""
+    found = AuditAnchor.objects.filter(seq=0).values_list("cutover_event_id", flat=True).first()
+    return found or 0
+
+
+Anchored = tuple[int, int, str]  # (anchor seq, event seq, event hash) of a complaint's head
+
+
+def anchored_heads(complaint_ids: Iterable[int] | None = None) -> dict[int, Anchored]:
+    """Each complaint's head as its latest anchor recorded it, by complaint id: one streaming
+    query (of the complaints given, or all)."""
+    rows = AnchorHead.objects.order_by("anchor__seq")
+    if complaint_ids is not None:
+        rows = rows.filter(complaint_id__in=list(complaint_ids))
+    return {pk: (anchor, seq, head) for anchor, pk, seq, head in rows.values_list(
+        "anchor__seq", "complaint_id", "seq", "hash").iterator(chunk_size=5000)}
+
+
+def _sealed_wrongly(event: Event, cutover: int) -> str | None:
+    """Why the event's hash does not hold, or None."""
+    if event.hash_version < HASH_VERSION and event.pk > cutover:
+        return f"sealed under hash v{event.hash_version} after the cut-over to " \
+               f"v{HASH_VERSION} (downgraded)"
+    try:
+        digest = event_hash(
+            version=event.hash_version, prev_hash=event.prev_hash,
+            number=event.complaint.number, seq=event.seq, type=event.type,
+            actor=event.actor_label, actor_id=event.actor_id, at=event.at,
+            state_after=event.state_after, payload=event.payload,
+        )
+    except ValueError:
+        return f"unknown hash version {event.hash_version}"
+    return None if digest == event.hash else "content does not match its hash (altered)"
+
+
+def first_broken_link(complaint: Complaint, cutover: int | None = None,
+                      heads: dict[int, Anchored] | None = None) -> str | None:
     """Describe the first place where the complaint's chain does not hold, or None. A value
     redacted other than by retention breaks it too (a key retention leaves alone, or any key on
-    a complaint not anonymised since), and so does a state the timeline did not lead to."""
+    a complaint not anonymised since), and so does a state the timeline did not lead to, an
+    event sealed under v1 after the cut-over to v2, or a chain that no longer holds the head its
+    latest anchor recorded (cut at its tail, or rewritten). `cutover` and `heads` save a query
+    each when many chains are checked."""
+    if cutover is None:
+        cutover = cutover_event_id()
+    anchored = (heads if heads is not None else anchored_heads([complaint.pk])).get(complaint.pk)
     prev_hash = ""
     expected_seq = 1
     unexplained: str | None = None  # the first redaction no later `anonymise` event explains
     state: str | None = None  # where the timeline left the complaint
     for event in complaint.events.order_by("seq").iterator():
+        event.complaint = complaint
         where = f"{complaint.number} event #{event.seq} ({event.type})"
         if event.seq != expected_seq:
             return f"{complaint.number} event #{expected_seq} is missing"
         if event.prev_hash != prev_hash:
             return f"{where}: does not link to the previous event"
-        digest = event_hash(
-            prev_hash=prev_hash, number=complaint.number, seq=event.seq, type=event.type,
-            actor=event.actor_label, at=event.at, state_after=event.state_after,
-            payload=event.payload,
-        )
-        if digest != event.hash:
-            return f"{where}: content does not match its hash (altered)"
+        wrong = _sealed_wrongly(event, cutover)
+        if wrong is not None:
+            return f"{where}: {wrong}"
+        if anchored is not None and event.seq == anchored[1] and event.hash != anchored[2]:
+            return f"{where}: not the event anchor #{anchored[0]} recorded (rewritten)"
         key = _misredacted(event)
         if key is not None:
             return f"{where}: {key!r} redacted, which retention never redacts (hidden)"
@@ -139,6 +194,9 @@ def first_broken_link(complaint: Complaint) -> str | None:
     if expected_seq - 1 != complaint.last_event_seq or prev_hash != complaint.last_event_hash:
         return f"{complaint.number}: the chain ends at event #{expected_seq - 1} but the " \
                f"complaint records #{complaint.last_event_seq} (events removed)"
+    if anchored is not None and expected_seq - 1 < anchored[1]:
+        return f"{complaint.number}: the chain ends at event #{expected_seq - 1} but anchor " \
+               f"#{anchored[0]} recorded #{anchored[1]} (events removed after anchoring)"
     if unexplained is not None:
         return f"{unexplained}: a value redacted though the complaint was not anonymised (hidden)"
     if state is not None and state != complaint.state:
@@ -148,7 +206,8 @@ def first_broken_link(complaint: Complaint) -> str | None:
 
 
 def broken_chains() -> Iterator[str]:
+    cutover, heads = cutover_event_id(), anchored_heads()
     for complaint in Complaint.objects.order_by("pk").iterator(chunk_size=500):
-        problem = first_broken_link(complaint)
+        problem = first_broken_link(complaint, cutover, heads)
         if problem:
             yield problem

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -161,13 +162,33 @@ class Complaint(models.Model):
     tag_root_cause = _move("tag_root_cause")
 
 
-class EventQuerySet(models.QuerySet["Event"]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: object) -> int:
-        raise TypeError("Events are append-only")
+        raise TypeError(f"{self.model.__name__} rows are append-only")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("Events are append-only")
+        raise TypeError(f"{self.model.__name__} rows are append-only")
 
+
+class AppendOnly(models.Model):
+    """A row that is written once and never changed nor deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise TypeError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{type(self).__name__} rows are append-only")
+
+
+class EventQuerySet(AppendOnlyQuerySet["Event"]):
     def redact(self, keys: Iterable[str]) -> int:
         """Replace the values of `keys` in these events' payloads by their digests: the one
         change events allow (retention), and one their hashes are built to survive
@@ -183,9 +204,11 @@ class EventQuerySet(models.QuerySet["Event"]):
         return changed
 
 
-class Event(models.Model):
+class Event(AppendOnly):
     """One entry of a complaint's timeline: append-only, and chained — `hash` covers this event's
-    content and the previous event's hash, so an edit or a removal breaks the chain."""
+    content and the previous event's hash, so an edit or a removal breaks the chain.
+    `hash_version` names the scheme that sealed it (complaints.audit.event_hash): 1 for events
+    sealed before actor ids were covered, 2 since."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
@@ -199,6 +222,7 @@ class Event(models.Model):
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    hash_version = models.PositiveSmallIntegerField(default=1)
 
     objects = EventQuerySet.as_manager()
 
@@ -211,13 +235,48 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.seq} {self.type}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise TypeError("Events are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise TypeError("Events are append-only")
+class AuditAnchor(AppendOnly):
+    """A commitment to every complaint's chain head, taken periodically (complaints.anchors):
+    `digest` covers all complaints' (number, head seq, head hash); the heads that changed since
+    the previous anchor are its `heads`. Chained like events — `hash` covers this anchor, its
+    heads and the previous anchor's hash — and exported to be escrowed outside the database.
+    Anchor #0, written by the migration that brought hash v2, holds the cut-over: an event with
+    an id above `cutover_event_id` must be sealed under v2."""
+
+    seq = models.PositiveIntegerField(unique=True)
+    at = models.DateTimeField()
+    complaints = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    heads_digest = models.CharField(max_length=64)
+    cutover_event_id = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"anchor #{self.seq}"
+
+
+class AnchorHead(AppendOnly):
+    """A complaint's chain head (seq, hash) as an anchor found it."""
+
+    anchor = models.ForeignKey(AuditAnchor, on_delete=models.PROTECT, related_name="heads")
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["complaint", "anchor"])]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.seq} in anchor {self.anchor_id}"
 
 
 class Contact(models.Model):

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from complaints.audit import first_broken_link
+from complaints.audit import anchored_heads, cutover_event_id, first_broken_link
 from complaints.models import Complaint, Event
 from org.access import Principal, staff_principal
 from org.choices import Role
@@ -91,7 +91,8 @@ def check_chains(paths: tuple[str, ...], number: str) -> dict[str, Any]:
         return {"number": number, "checked": 1, "broken": [p for p in [first_broken_link(complaint)]
                                                           if p]}
     recent = list(complaints.order_by("-pk")[:VERIFY_LIMIT])
-    broken = [p for c in recent if (p := first_broken_link(c))]
+    cutover, heads = cutover_event_id(), anchored_heads(c.pk for c in recent)
+    broken = [p for c in recent if (p := first_broken_link(c, cutover, heads))]
     return {"number": "", "checked": len(recent), "broken": broken,
             "total": complaints.count(), "limit": VERIFY_LIMIT}
 

@@ -36,6 +36,9 @@ JOBS = [
         every=dt.timedelta(minutes=1)),
     Job("import large regulator transfer files", "intake.regulator_batches:continue_imports",
         every=dt.timedelta(seconds=5)),
+    # The chains' heads, for verify_audit to catch a chain cut at its tail (complaints.anchors).
+    Job("anchor the audit chains", "complaints.anchors:scheduled_anchor",
+        every=dt.timedelta(hours=1)),
     # Does nothing unless TOUSU_RETENTION_PURGE_AUTO is on (privacy.purge.scheduled_purge).
     Job("retention purge", "privacy.purge:scheduled_purge", daily_at=dt.time(2, 30)),
 ]

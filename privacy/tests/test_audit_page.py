@@ -55,6 +55,21 @@ def test_a_tampered_event_is_named_and_an_intact_chain_verifies(cast: Any, regis
     assert "content does not match" not in outside.content.decode()
 
 
+def test_a_chain_cut_after_its_anchor_is_named(cast: Any, register: Any) -> None:
+    from complaints.anchors import take_anchor
+
+    c = register()
+    reveal_customer(cast.principal("alice"), c.number, "回电核实身份")
+    take_anchor()
+    first = c.events.get(seq=1)
+    with connection.cursor() as cursor:  # the last event deleted, the head rewound
+        cursor.execute("DELETE FROM complaints_event WHERE complaint_id = %s AND seq = 2", [c.pk])
+        cursor.execute("UPDATE complaints_complaint SET last_event_seq = 1, last_event_hash = %s "
+                       "WHERE id = %s", [first.hash, c.pk])
+    page = cast.client("audrey").get("/audit/", {"verify": "1"}).content.decode()
+    assert f"{c.number}: the chain ends at event #1 but anchor #1 recorded #2" in page
+
+
 def test_bad_filters_are_named_and_the_page_still_answers(cast: Any) -> None:
     response = cast.client("audrey").get("/audit/", {"from": "yesterday", "kind": "nope"})
     page = response.content.decode()
