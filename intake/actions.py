@@ -27,6 +27,7 @@ from complaints.lifecycle import END
 from complaints.models import Complaint
 from complaints.schemas import ComplaintIn
 from intake.choices import Outcome, QuarantineStatus
+from intake.identifiers import halfwidth
 from intake.models import InboundMessage, QuarantinedMessage
 from notify.staff import tell_customer_wrote
 from org import cache
@@ -35,7 +36,9 @@ from org.choices import Role
 from org.models import OrgUnit
 
 logger = logging.getLogger(__name__)
-NUMBER = re.compile(r"TS-\d{8}-\d{6}")
+# As customers type it back: any case, the dashes left out or spaced, full-width from a Chinese
+# input method (ＴＳ－２０２６…, folded first).
+NUMBER = re.compile(r"(?<![A-Z0-9])TS[-_ ]?([0-9]{8})[-_ ]?([0-9]{6})(?![0-9])", re.IGNORECASE)
 CLOSED = frozenset({*END, State.CLOSED})
 MAX_KEY = 200  # the complaint's idempotency key column
 DIFFERENT_SENDER = "发件人不是投诉人本人 / from a different sender"
@@ -87,9 +90,11 @@ def message_key(message_id: str, raw: bytes) -> str:
 
 
 def find_numbers(*texts: str) -> list[str]:
+    """The complaint numbers a message names, written the canonical way (TS-YYYYMMDD-NNNNNN)."""
     seen: list[str] = []
     for text in texts:
-        for number in NUMBER.findall(text or ""):
+        for date, serial in NUMBER.findall(halfwidth(text or "")):
+            number = f"TS-{date}-{serial}"
             if number not in seen:
                 seen.append(number)
     return seen
@@ -260,9 +265,10 @@ def _store_attachments(principal: Principal, c: Complaint,
     limit = settings.TOUSU_MAX_ATTACHMENT_BYTES
     for name, data in attachments:
         if not data:
+            refused.append(f"{name}: 空文件（0 字节） / empty file (0 bytes)")
             continue
         if len(data) > limit:
-            refused.append(f"{name}: exceeds {limit} bytes")
+            refused.append(f"{name}: 超过 {limit} 字节 / exceeds {limit} bytes")
             continue
         try:
             c = run_action(principal, c.number, "add_evidence", EvidenceIn(
@@ -312,7 +318,7 @@ def release(row: QuarantinedMessage, actor: str) -> QuarantinedMessage:
         raw = f.read()
     reader = mail.read_for_retry if row.channel == "email" else sms.read_for_retry
     try:
-        received = receive(reader(raw, row.origin))
+        received = receive(reader(raw, row.origin, row.created_at))
     except Exception as exc:  # whatever it is, the message stays held with the reason
         detail = f"{exc.detail}: {exc.errors}" if isinstance(exc, ActionError) else str(exc)
         QuarantinedMessage.objects.filter(pk=row.pk).update(

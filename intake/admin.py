@@ -14,6 +14,7 @@ from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from complaints.actions.common import megabytes
 from intake import letters, regulator, regulator_batches
 from intake.actions import channel_principal, release
 from intake.choices import QuarantineStatus
@@ -103,6 +104,14 @@ class InboundMessageAdmin(MaskedSender, ReadOnly):
 
 class RegulatorImportForm(forms.Form):
     file = forms.FileField(label="CSV / XLSX")
+
+    def clean_file(self) -> Any:
+        """The API's limit: a larger file would be read whole into memory."""
+        upload = self.cleaned_data["file"]
+        limit = megabytes(regulator_batches.MAX_FILE)
+        if upload.size > regulator_batches.MAX_FILE:
+            raise forms.ValidationError(f"文件最大 {limit} / at most {limit}")
+        return upload
 
 
 @admin.register(RegulatorBatch)

@@ -22,7 +22,6 @@ from intake.models import Letter, RegulatorBatch
 from org.access import INTEGRATION, Principal
 
 router = Router(tags=["intake"])
-MAX_FILE = 50 * 1024 * 1024
 
 
 class SmsAccepted(Schema):
@@ -95,15 +94,16 @@ def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> Any:
     progress and row report `GET /intake/regulator/{batch}` gives."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
     _may_register(principal)
-    if file.size is not None and file.size > MAX_FILE:
+    if file.size is not None and file.size > regulator_batches.MAX_FILE:
         raise ActionError("The file is too large", [(
-            "file", f"文件最大 {megabytes(MAX_FILE)} / at most {megabytes(MAX_FILE)}")],
+            "file", f"文件最大 {megabytes(regulator_batches.MAX_FILE)} / at most "
+                    f"{megabytes(regulator_batches.MAX_FILE)}")],
             code="too_large")
     try:
         result = regulator_batches.submit(principal, file.name or "upload.csv", file.read())
     except regulator.FileError as exc:
         raise ActionError("不是有效的转办文件 / Not a transfer file",
-                          [("file", f"不是有效的转办文件 / {exc}")]) from None
+                          [("file", str(exc))]) from None
     if isinstance(result, RegulatorBatch):
         return Status(202, _batch_out(result))
     return ImportOut(batch=result.batch_id, rows=result.rows, created=result.created,

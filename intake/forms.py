@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from complaints.choices import REGULATOR_SOURCES, Channel, Language, Source, Vulnerability
 from intake.choices import LetterChannel, LetterKind
+from intake.identifiers import halfwidth
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.COUNTER, Channel.LETTER,
                                                Channel.VISIT, Channel.EMAIL)]
@@ -89,9 +90,9 @@ class IntakeForm(forms.Form):
         return {
             "channel": d["channel"], "source": d["source"], "received_at": d["received_at"],
             "external_ref": d["external_ref"],
-            "customer": {"name": d["name"], "phone": d["phone"], "email": d["email"],
-                         "id_number": d["id_number"], "language": d["language"],
-                         "vulnerable": d["vulnerable"]},
+            "customer": {"name": d["name"], "phone": halfwidth(d["phone"]),
+                         "email": halfwidth(d["email"]), "id_number": halfwidth(d["id_number"]),
+                         "language": d["language"], "vulnerable": d["vulnerable"]},
             "unit": d["unit"], "product": d["product"], "content": d["content"],
             "claim": d["claim"], "amount": d["amount"], "group_size": d["group_size"],
         }

@@ -294,7 +294,8 @@ def guess_language(subject: str, text: str) -> str:
 
 
 def to_inbound(parsed: ParsedMail, raw: bytes, origin: str,
-               arrived_at: dt.datetime | None = None) -> Inbound:
+               arrived_at: dt.datetime | None = None, held_since: dt.datetime | None = None
+               ) -> Inbound:
     text = parsed.text
     language = guess_language(parsed.subject, text)
     name = parsed.sender_name or parsed.sender.split("@")[0]
@@ -302,13 +303,15 @@ def to_inbound(parsed: ParsedMail, raw: bytes, origin: str,
         channel="email", key=message_key(parsed.message_id, raw), sender=parsed.sender,
         subject=parsed.subject, text=text,
         customer={"name": name[:200], "email": parsed.sender, "language": language},
-        received_at=received_time(arrived_at, parsed.relayed_at), raw=raw, origin=origin,
-        refs=parsed.refs, attachments=parsed.attachments, automatic=parsed.automatic,
+        received_at=received_time(arrived_at, parsed.relayed_at, held_since), raw=raw,
+        origin=origin, refs=parsed.refs, attachments=parsed.attachments, automatic=parsed.automatic,
     )
 
 
-def read_for_retry(raw: bytes, origin: str) -> Inbound:
-    return to_inbound(parse(raw), raw, origin)
+def read_for_retry(raw: bytes, origin: str, held_since: dt.datetime) -> Inbound:
+    """A quarantined message read again: the bank has had it at least since it was held, so
+    its clocks never start at the retry."""
+    return to_inbound(parse(raw), raw, origin, held_since=held_since)
 
 
 @dataclass(frozen=True)

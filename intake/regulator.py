@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import logging
 import re
@@ -29,6 +30,7 @@ from complaints.errors import ActionError
 from complaints.models import Complaint
 from complaints.schemas import ComplaintIn
 from intake.actions import record_system_event
+from intake.identifiers import identifier
 from intake.models import RegulatorBatch
 from org.access import Principal
 from tousu.messages import validation_message
@@ -74,6 +76,10 @@ COLUMNS = {
 # not the customer's), so the file is refused until the column is renamed.
 CUSTOMER_DATA_HINTS = ("手机", "电话", "邮箱", "邮件", "证件", "身份证", "phone", "mobile",
                        "mail", "tel", "id_number", "idcard")
+# The columns a row cannot do without, with the Chinese header an error names them by.
+REQUIRED_ZH = {"reference": "转办编号", "regulator": "转办机构", "customer_name": "客户姓名",
+               "content": "投诉内容"}
+IDENTIFIERS = frozenset({"reference", "phone", "email", "id_number"})  # see identifier()
 ALIASES = {alias: column for column, names in COLUMNS.items() for alias in names}
 NFRA = ("nfra", "regulator_nfra", "12378", "金融监管总局", "国家金融监督管理总局", "银保监会",
         "cbirc")
@@ -113,10 +119,12 @@ class Report:
         return len({e.row for e in self.errors if e.row > 1})  # row 1: a header's warning
 
     def summary(self) -> str:
-        text = (f"{self.rows} rows: {len(self.created)} registered, {self.duplicates} already "
-                f"imported, {self.failed} refused")
+        text = (f"{self.rows} 行：登记 {len(self.created)} 件，已导入过 {self.duplicates} 行，"
+                f"未通过 {self.failed} 行 / {self.rows} rows: {len(self.created)} registered, "
+                f"{self.duplicates} already imported, {self.failed} refused")
         if self.ignored:
-            text += f"; columns not understood, not imported: {', '.join(self.ignored)}"
+            text += (f"；未识别、未导入的列 / columns not understood, not imported: "
+                     f"{', '.join(self.ignored)}")
         return text
 
 
@@ -171,17 +179,18 @@ def read_file(name: str, data: bytes) -> Parsed:
     if Path(name).suffix.lower() == ".xlsx":
         values: Iterator[list[str]] = _xlsx(data)
     else:
-        values = csv.reader(io.StringIO(_decode(data), newline=""))
+        values = _csv(_decode(data))
     header: list[str] | None = None
     ignored: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
     for number, row in enumerate(values, start=1):
         if header is None:
             header = [ALIASES.get(_header_key(h), "") for h in row]
-            missing = [c for c in ("reference", "regulator", "customer_name", "content")
-                       if c not in header]
+            missing = [c for c in REQUIRED_ZH if c not in header]
             if missing:
-                raise FileError(f"missing columns: {', '.join(missing)} (found: {', '.join(row)})")
+                names = ", ".join(f"{COLUMNS[c][0]}（{REQUIRED_ZH[c]}）" for c in missing)
+                raise FileError(f"缺少必需的列 / missing columns: {names}；文件的列 / "
+                                f"found: {', '.join(h.strip() for h in row)}")
             ignored = [h.strip() for h, c in zip(row, header, strict=False)
                        if not c and h.strip()]
             personal = [h for h in ignored if any(k in _header_key(h) for k in CUSTOMER_DATA_HINTS)]
@@ -201,10 +210,10 @@ def read_file(name: str, data: bytes) -> Parsed:
         for column, cell in zip(header, cells, strict=False):
             # Two headers for one column (电话 and 手机号码): the first that has a value.
             if column and not values_of.get(column):
-                values_of[column] = cell
+                values_of[column] = identifier(cell) if column in IDENTIFIERS else cell
         rows.append((number, values_of))
     if header is None:
-        raise FileError("the file is empty")
+        raise FileError("文件是空的 / the file is empty")
     return Parsed(rows, ignored)
 
 
@@ -213,16 +222,39 @@ def read_rows(name: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     yield from read_file(name, data).rows
 
 
+def _csv(text: str) -> Iterator[list[str]]:
+    """The records of a CSV, strictly: an unpaired quote mark would otherwise swallow every
+    later row into one cell, and those rows would be lost without a word."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    for row in itertools.count(1):
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FileError(f"第 {row} 行无法读取（{exc}），可能是引号不成对或单元格过长，"
+                            f"未导入任何行 / row {row} cannot be read ({exc}): perhaps an "
+                            "unpaired quote mark or an over-long cell; nothing was imported"
+                            ) from None
+
+
 def _xlsx(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise FileError(f"not a readable .xlsx file: {exc}") from exc
+        raise FileError(f"无法读取的 .xlsx 文件 / not a readable .xlsx file: {exc}") from exc
     sheet = book.active
     if sheet is None:
         return
+    # Only one sheet is read: rows on another would be lost without a word.
+    others = [ws.title for ws in book.worksheets if ws is not sheet and any(
+        v not in (None, "") for row in ws.iter_rows(values_only=True) for v in row)]
+    if others:
+        raise FileError(f"其他工作表也有数据（{'、'.join(others)}），未导入任何行；"
+                        f"请每个文件只保留一个工作表 / other sheets hold data too "
+                        f"({', '.join(others)}): nothing was imported; keep one sheet per file")
     for row in sheet.iter_rows(values_only=True):
         yield [_cell(v) for v in row]
 
@@ -384,7 +416,8 @@ def import_file(principal: Principal, name: str, data: bytes, parsed: Parsed | N
 
 def check_size(parsed: Parsed) -> None:
     if len(parsed.rows) > MAX_ROWS:
-        raise FileError(f"more than {MAX_ROWS} rows: split the file")
+        raise FileError(f"超过 {MAX_ROWS} 行，请拆分文件后导入 / more than {MAX_ROWS} rows: "
+                        "split the file")
 
 
 def header_warnings(parsed: Parsed) -> list[RowError]:
@@ -393,8 +426,9 @@ def header_warnings(parsed: Parsed) -> list[RowError]:
 
 
 def import_rows(principal: Principal, name: str, rows: list[tuple[int, dict[str, str]]],
-                report: Report) -> None:
-    """Register these rows, one transaction each, adding what happened to `report`."""
+                report: Report, received_at: dt.datetime | None = None) -> None:
+    """Register these rows, one transaction each, adding what happened to `report`; received
+    by the bank at `received_at` (the upload of a file imported later), else now."""
     now = timezone.now()
     refs = {r.get("reference", "") for _, r in rows}
     # Only to skip known rows quickly: the unique constraints decide, not this read.
@@ -402,11 +436,12 @@ def import_rows(principal: Principal, name: str, rows: list[tuple[int, dict[str,
         source__in=[Source.REGULATOR_NFRA, Source.REGULATOR_PBOC], external_ref__in=refs,
     ).values_list("source", "external_ref")) if len(refs) <= 50_000 else set()
     for number, row in rows:
-        _import_row(principal, name, number, row, known, now, report)
+        _import_row(principal, name, number, row, known, now, report, received_at)
 
 
 def _import_row(principal: Principal, name: str, number: int, row: dict[str, str],
-                known: set[tuple[str, str]], now: dt.datetime, report: Report) -> None:
+                known: set[tuple[str, str]], now: dt.datetime, report: Report,
+                received_at: dt.datetime | None) -> None:
     ref = row.get("reference", "")
     if not ref:
         report.errors.append(RowError(number, "reference", "必填 / required"))
@@ -418,7 +453,7 @@ def _import_row(principal: Principal, name: str, number: int, row: dict[str, str
             return
         check_transferred_at(payload["received_at"], now)
         due = regulator_due(row.get("regulator_due", ""), payload["received_at"])
-        data_in = ComplaintIn.model_validate({**payload, "received_at": None})
+        data_in = ComplaintIn.model_validate({**payload, "received_at": received_at})
     except RowField as exc:
         report.errors.append(RowError(number, exc.field, exc.message))
         return
@@ -461,11 +496,3 @@ def _import_row(principal: Principal, name: str, number: int, row: dict[str, str
     else:
         report.duplicates += 1
 
-
-def error_report_csv(report: Report) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "message"])
-    for e in report.errors:
-        writer.writerow([e.row, e.field, e.message])
-    return out.getvalue()

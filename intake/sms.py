@@ -113,13 +113,17 @@ def parse(body: bytes) -> InboundSms:
         raise IntakeError(f"unreadable SMS payload: {exc}") from exc
 
 
-def to_inbound(sms: InboundSms, raw: bytes, origin: str = "sms-webhook") -> Inbound:
+def to_inbound(sms: InboundSms, raw: bytes, origin: str = "sms-webhook",
+               held_since: dt.datetime | None = None) -> Inbound:
     from complaints.crypto import phone_hash
     from complaints.models import Customer
 
     phone = sms.sender.replace(" ", "").replace("-", "")
-    known = Customer.objects.filter(phone_hash=phone_hash(phone)).order_by("-pk").values_list(
-        "name", "language").first()
+    # Stored by the number's canonical form; a gateway may give it as +86… or 0086….
+    known = Customer.objects.filter(
+        phone_hash__in=[phone_hash(p) for p in phone_forms(phone)],
+    ).order_by("-pk").values_list("name", "language").first()
+    now = held_since or timezone.now()
     text = sms.text
     guessed = "zh-Hans" if _CJK.search(text) else "en"
     name, language = known or ("短信投诉人" if guessed == "zh-Hans" else "SMS customer", guessed)
@@ -129,7 +133,7 @@ def to_inbound(sms: InboundSms, raw: bytes, origin: str = "sms-webhook") -> Inbo
     return Inbound(
         channel="sms", key=message_key(sms.message_id, raw), sender=phone, subject="",
         text=text, customer={"name": name, "phone": phone, "language": language},
-        received_at=min(sms.received_at or timezone.now(), timezone.now()), raw=raw,
+        received_at=min(sms.received_at or now, now), raw=raw,
         origin=origin, refs=refs,
     )
 
@@ -147,8 +151,9 @@ def only_open_complaint(phone: str) -> list[str]:
     return numbers if len(numbers) == 1 else []
 
 
-def read_for_retry(raw: bytes, origin: str) -> Inbound:
-    return to_inbound(parse(raw), raw, origin)
+def read_for_retry(raw: bytes, origin: str, held_since: dt.datetime) -> Inbound:
+    """A quarantined SMS read again: received no later than when it was held."""
+    return to_inbound(parse(raw), raw, origin, held_since)
 
 
 def handle(headers: dict[str, str], body: bytes) -> Received:

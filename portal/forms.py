@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.actions.common import megabytes
 from complaints.schemas import is_mobile
 from complaints.sniff import sniff_type
+from intake.identifiers import halfwidth
 from org.models import OrgUnit
 
 
@@ -38,12 +39,19 @@ def one_time_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+class AsciiEmailField(forms.EmailField):
+    """An email typed in full-width characters (＠, ．) is read as its ASCII form."""
+
+    def to_python(self, value: Any) -> str:
+        return halfwidth(super().to_python(value) or "")
+
+
 class FileForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200)
     phone = forms.CharField(label=_("Mobile phone"), max_length=32, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel",
                                                           "autocomplete": "tel"}))
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = AsciiEmailField(label=_("Email"), required=False)
     account_branch = forms.ChoiceField(label=_("Your account branch"), required=False)
     product = forms.CharField(label=_("Product or service"), max_length=200, required=False)
     content = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}),
@@ -64,7 +72,7 @@ class FileForm(forms.Form):
 
     def clean_phone(self) -> str:
         """A text message must reach it: no landline in the mobile field."""
-        phone: str = self.cleaned_data["phone"].strip()
+        phone = halfwidth(self.cleaned_data["phone"])
         if phone and not is_mobile(phone):
             raise forms.ValidationError(_("Enter a valid mobile phone number."))
         return phone

@@ -28,6 +28,7 @@ from complaints.lifecycle import END, allowed_from
 from complaints.models import Complaint, Event, Visit
 from complaints.schemas import ComplaintIn
 from complaints.selectors import review_requestable, visits_awaiting_answer
+from intake.identifiers import halfwidth
 from portal import forms as pf
 from portal.access import check_code, code_exhausted, portal_principal, send_code
 from portal.outcome import decision_context, outcome_context
@@ -195,7 +196,7 @@ def track(request: HttpRequest) -> HttpResponse:
     not, so the page cannot be used to find numbers in use."""
     form = pf.TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        number = form.cleaned_data["number"].strip().upper()
+        number = halfwidth(form.cleaned_data["number"]).upper()
         if not (allow("track-ip", client_ip(request), 10, 600)
                 and allow("track-number", number, 3, 600)):
             form.add_error(None, _too_many(600))
@@ -221,7 +222,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if not allow("verify-ip", client_ip(request), 20, 600):
             form.add_error("code", _too_many(600))
             return render(request, "portal/verify.html", {"form": form}, status=429)
-        if check_code(number, form.cleaned_data["code"]):
+        if check_code(number, halfwidth(form.cleaned_data["code"])):
             request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []),
                                             number][-10:]
             return redirect("portal:status", number=number)

@@ -120,7 +120,8 @@ def test_an_oversize_attachment_is_refused_and_named(cast: Any, settings: Any) -
     raw = m.with_attachments(TEXT, "大附件", [("big.pdf", m.PDF + b"x" * 200)])
     c = Complaint.objects.get(number=mail.ingest(raw, "test").number)
     assert not Attachment.objects.filter(complaint=c).exists()
-    assert "big.pdf: exceeds 100 bytes" in c.events.get(type="note").payload["text"]
+    note = c.events.get(type="note").payload["text"]
+    assert "big.pdf: 超过 100 字节 / exceeds 100 bytes" in note
 
 
 @pytest.mark.parametrize("raw", [m.truncated_multipart(), b"\x00\xffnot a message at all",

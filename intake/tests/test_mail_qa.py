@@ -229,6 +229,18 @@ def test_the_imap_arrival_time_comes_first(cast: Any) -> None:
     assert InboundMessage.objects.get(complaint=c).received_at == arrived
 
 
+def test_a_held_message_released_later_is_received_when_it_was_held(
+        cast: Any, settings: Any) -> None:
+    settings.TOUSU_INTAKE_UNIT = "GONE"  # registration fails: the message is held
+    held = mail.ingest(eml(subject="Frozen account", body="My account was frozen."), "file")
+    assert held.status == "quarantined"
+    since = (timezone.now() - dt.timedelta(days=2)).replace(microsecond=0)
+    QuarantinedMessage.objects.filter(pk=held.quarantine_id).update(created_at=since)
+    settings.TOUSU_INTAKE_UNIT = ""
+    row = release(QuarantinedMessage.objects.get(pk=held.quarantine_id), "staff:cpo")
+    assert row.complaint is not None and row.complaint.received_at == since
+
+
 # --- a subject-only message ------------------------------------------------------------------
 
 @pytest.mark.parametrize(("subject", "language"), [("call me back", "en"),

@@ -1,6 +1,7 @@
 """Large regulator files are imported in the background with their progress: the upload answers
 at once, the periodic job imports a step of rows at a time and saves how far it got, a batch
-held by a worker that died is taken over where it stopped, and nothing is registered twice."""
+held by a worker that died is taken over where it stopped, and nothing is registered twice; the
+admin takes no larger file than the API."""
 
 import datetime as dt
 from pathlib import Path
@@ -123,3 +124,13 @@ def test_the_command_shows_its_progress(cast: Any, tmp_path: Any,
     path.write_bytes(csv_bytes(GOOD))
     call_command("import_regulator", str(path))
     assert "3/3 rows" in capsys.readouterr().err
+
+
+def test_the_admin_refuses_a_file_over_the_apis_limit(
+        cast: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(regulator_batches, "MAX_FILE", 100)
+    response = admin_client().post("/admin/intake/regulatorbatch/import/",
+                                   {"file": SimpleUploadedFile("big.csv", FILE, "text/csv")})
+    assert response.status_code == 200
+    assert "at most" in response.content.decode() and "文件最大" in response.content.decode()
+    assert not RegulatorBatch.objects.exists() and not Complaint.objects.exists()

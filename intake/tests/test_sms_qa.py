@@ -1,10 +1,12 @@
 """SMS that QA found mishandled: a customer's SMS about their one open complaint is threaded
-onto it rather than registered again, the handler hears of it, and an SMS from another phone is
-flagged on the complaint."""
+onto it rather than registered again, the handler hears of it, an SMS from another phone is
+flagged on the complaint, and a known number written +86… or 0086… is still the customer's."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from complaints.models import Complaint, Event
 from intake.tests.test_sms import SECRET, body, post
@@ -70,3 +72,28 @@ def test_an_sms_from_another_phone_is_kept_on_the_complaint_but_flagged(register
     assert "from a different sender" in _note(c)
     [notice] = _notices()
     assert "different sender" in notice.body
+
+
+@pytest.mark.parametrize("sender", ["+8613812345678", "0086 138-1234-5678"])
+def test_a_new_sms_from_a_known_customer_in_international_form_is_theirs(
+        register: Any, sender: str) -> None:
+    earlier = register()  # 张三, 13812345678
+    Complaint.objects.filter(pk=earlier.pk).update(state="closed")
+    response = post(body(**{"from": sender, "text": "信用卡又被扣了年费"}))
+    assert response.json()["status"] == "created"
+    c = Complaint.objects.get(number=response.json()["number"])
+    assert c.customer_id == earlier.customer_id and c.customer.name == "张三"
+
+
+def test_a_held_sms_released_later_is_received_when_it_was_held(
+        cast: Any, settings: Any) -> None:
+    from intake.actions import release
+    from intake.models import QuarantinedMessage
+
+    settings.TOUSU_INTAKE_UNIT = "GONE"  # registration fails: the SMS is held
+    assert post(body()).json()["status"] == "quarantined"
+    since = (timezone.now() - dt.timedelta(days=2)).replace(microsecond=0)
+    QuarantinedMessage.objects.update(created_at=since)
+    settings.TOUSU_INTAKE_UNIT = ""
+    row = release(QuarantinedMessage.objects.get(), "staff:cpo")
+    assert row.complaint is not None and row.complaint.received_at == since

@@ -209,3 +209,16 @@ def test_an_email_received_by_staff_can_be_registered(cast: Any) -> None:
     response = cast.client("agent").post(URL, form(channel="email", email="liu@example.com"))
     assert response.status_code == 302
     assert Complaint.objects.get().channel == "email"
+
+
+def test_contacts_typed_in_full_width_are_registered_as_the_customers(
+        cast: Any, register: Any) -> None:
+    earlier = register()  # 张三, 13812345678, 11010519491231002X
+    typed = form(name="张三", phone="１３８ １２３４ ５６７８",
+                 id_number="１１０１０５１９４９１２３１００２ｘ",
+                 email="ＺＨＡＮＧ＠ＥＸＡＭＰＬＥ．ＣＮ")
+    response = cast.client("agent").post(URL, typed)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    c = Complaint.objects.exclude(pk=earlier.pk).get()
+    assert c.customer_id == earlier.customer_id  # the returning customer, found again
+    assert (c.customer.phone, c.customer.email) == ("13812345678", "ZHANG@EXAMPLE.CN")

@@ -1,3 +1,5 @@
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +50,24 @@ class Command(BaseCommand):
             self.stderr.write(f"… {len(report.errors) - 50} more")
         if options["report"]:
             # With a BOM: Excel on Chinese Windows reads a CSV without one as GBK.
-            Path(options["report"]).write_text(regulator.error_report_csv(report),
+            Path(options["report"]).write_text(error_report_csv(report),
                                                encoding="utf-8-sig")
         self.stdout.write(report.summary())
         if report.errors:
             raise SystemExit(1)
+
+
+def error_report_csv(report: regulator.Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "message"])
+    for e in report.errors:
+        writer.writerow([e.row, _text_cell(e.field), _text_cell(e.message)])
+    return out.getvalue()
+
+
+def _text_cell(value: str) -> str:
+    """The value as text for a spreadsheet: the field of a header warning is the file's own
+    header, and one such as `=HYPERLINK(...)` would run as a formula in the reader's Excel
+    (CSV injection), so a leading formula sign is quoted with an apostrophe."""
+    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
