@@ -1,9 +1,10 @@
 """`check --deploy` for the production profile: customers' notices must go somewhere."""
 
 from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
 
@@ -31,4 +32,24 @@ def notices_reach_customers(app_configs: Any, **kwargs: Any) -> list[CheckMessag
                 id="ops.W002",
             )
         )
+    return found
+
+
+@register(Tags.security, deploy=True)
+def gateways_can_send(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Settings with which every SMS or every email would fail in the worker, one notice at a
+    time, long after the deployment: refused by `check --deploy` instead."""
+    found: list[CheckMessage] = []
+    if settings.TOUSU_SMS_GATEWAY == "http":
+        if urlparse(settings.TOUSU_SMS_GATEWAY_URL).scheme not in {"http", "https"}:
+            found.append(Error("TOUSU_SMS_GATEWAY is http but TOUSU_SMS_GATEWAY_URL is not an "
+                               "http(s) URL: every SMS would fail", id="ops.E001"))
+        if not settings.TOUSU_SMS_GATEWAY_SECRET:
+            found.append(Error("TOUSU_SMS_GATEWAY is http but TOUSU_SMS_GATEWAY_SECRET is empty: "
+                               "requests to the gateway would be signed with no key",
+                               id="ops.E002"))
+    if settings.EMAIL_USE_TLS and settings.EMAIL_USE_SSL:
+        found.append(Error("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: every email would fail",
+                           hint="EMAIL_USE_SSL for port 465, EMAIL_USE_TLS (STARTTLS) for 587",
+                           id="ops.E003"))
     return found

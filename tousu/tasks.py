@@ -83,8 +83,13 @@ def heartbeat() -> None:
 
 
 @worker_ready.connect
-def _first_heartbeat(**kwargs: Any) -> None:
-    """A worker that just started counts as alive before beat's first heartbeat reaches it."""
+def _first_heartbeat(sender: Any, **kwargs: Any) -> None:
+    """A worker that just started counts as alive before beat's first heartbeat reaches it, if
+    it takes the queue the heartbeat goes to (with the sweeper and deliveries): a `-Q bulk`
+    worker alone must not make /healthz say ok while nothing takes the time-critical work."""
+    queues = {queue.name for queue in sender.task_consumer.queues}
+    if settings.CELERY_TASK_DEFAULT_QUEUE not in queues:
+        return
     try:
         heartbeat()
     except Exception as exc:

@@ -14,6 +14,7 @@ from ops.logs import JsonFormatter, MaskPII
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"
+TASK_ID = "36ee58f2-7017-4240-8445-749d6996ef8b"
 
 
 def _json_logger() -> tuple[logging.Logger, io.StringIO]:
@@ -46,6 +47,47 @@ def test_a_traceback_is_masked_too() -> None:
     record = json.loads(stream.getvalue())
     assert "ValueError: no customer with phone 138****5678" in record["exc_info"]
     assert PHONE not in stream.getvalue()
+
+
+def test_the_data_celery_passes_in_extra_is_masked_too() -> None:
+    """Celery logs a task's received, retry and failure lines with extra={"data": {...}}: its
+    arguments, exception and traceback, which the JSON formatter writes as they are."""
+    logger, stream = _json_logger()
+    data = {"id": TASK_ID, "name": "tousu.tasks.run_job", "args": f"['{ID_NUMBER}']",
+            "exc": f"IntegrityError('phone {PHONE} taken')",
+            "traceback": f"Traceback ...\nIntegrityError: phone {PHONE} taken", "internal": False}
+    logger.warning("Task %s[%s] raised unexpected", data["name"], TASK_ID, extra={"data": data})
+    record = json.loads(stream.getvalue())
+    assert PHONE not in stream.getvalue() and ID_NUMBER not in stream.getvalue()
+    assert record["data"]["exc"] == "IntegrityError('phone 138****5678 taken')"
+    assert record["data"]["args"] == "['110105********002X']"
+    assert record["data"]["internal"] is False
+    assert data["exc"] == f"IntegrityError('phone {PHONE} taken')"  # Celery's own dict untouched
+
+
+def test_the_request_django_logs_a_404_with_comes_out_masked() -> None:
+    """django.request passes the request in `extra`; the JSON formatter wrote its text, the
+    full path with the query string, as it was."""
+    from django.test import RequestFactory
+
+    logger, stream = _json_logger()
+    request = RequestFactory().get("/nowhere/", {"phone": PHONE, "id": ID_NUMBER})
+    logger.warning("Not Found: %s", request.path,
+                   extra={"status_code": 404, "request": request})
+    record = json.loads(stream.getvalue())
+    assert PHONE not in stream.getvalue() and ID_NUMBER not in stream.getvalue()
+    assert record["request"] == ("<WSGIRequest: GET '/nowhere/?phone=138****5678"
+                                 "&id=110105********002X'>")
+    assert record["status_code"] == 404
+
+
+def test_a_task_id_stays_whole_for_the_operator_to_grep() -> None:
+    logger, stream = _json_logger()
+    logger.info("Task tousu.tasks.deliver_outbox[%s] received", TASK_ID,
+                extra={"data": {"id": TASK_ID}})
+    record = json.loads(stream.getvalue())
+    assert record["message"] == f"Task tousu.tasks.deliver_outbox[{TASK_ID}] received"
+    assert record["data"]["id"] == TASK_ID
 
 
 def test_the_settings_write_masked_json_logs_in_production_format() -> None:

@@ -51,6 +51,17 @@ def test_check_deploy_warns_that_console_notices_never_reach_customers(tmp_path:
     assert "ops.W001" in done.stderr and "ops.W002" in done.stderr
 
 
+def test_check_deploy_refuses_gateway_settings_with_which_every_notice_fails(
+        tmp_path: Path) -> None:
+    """These used to pass `check --deploy`; every SMS or email then failed in the worker."""
+    done = _manage(tmp_path, "check", "--deploy", SECRET_KEY=secrets.token_urlsafe(50),
+                   **PRODUCTION, **{**GATEWAYS, "TOUSU_SMS_GATEWAY_URL": "",
+                                    "TOUSU_SMS_GATEWAY_SECRET": "", "EMAIL_USE_TLS": "true",
+                                    "EMAIL_USE_SSL": "true"})
+    assert done.returncode != 0
+    assert all(f"ops.E00{n}" in done.stderr for n in (1, 2, 3)), done.stderr
+
+
 def test_the_production_profile_refuses_the_embedded_secret_and_debug(tmp_path: Path) -> None:
     no_secret = _manage(tmp_path, "check", **PRODUCTION)
     assert no_secret.returncode != 0 and "SECRET_KEY" in no_secret.stderr

@@ -4,11 +4,13 @@ because Redis is down."""
 
 import datetime as dt
 import socket
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from celery.schedules import crontab
 from django.db import transaction
+from kombu import Queue
 
 from tousu import beat, tasks
 from tousu.celery import app, beat_schedule
@@ -84,3 +86,20 @@ def test_a_commit_succeeds_when_redis_is_down(settings: Any,
                        dedupe_key="redis-down")
     assert Notification.objects.filter(dedupe_key="redis-down", status="pending").exists()
     assert "periodic delivery" in caplog.text
+
+
+def _ready_consumer(*queues: str) -> Any:
+    """What worker_ready sends: the consumer of a worker started with `-Q <queues>`."""
+    return SimpleNamespace(task_consumer=SimpleNamespace(queues=[Queue(q) for q in queues]))
+
+
+def test_only_a_worker_of_the_time_critical_queue_counts_as_alive_when_it_starts(
+        celery_redis: Any) -> None:
+    """A `-Q bulk` worker used to write the first heartbeat too: /healthz said ok for 90 s
+    while no worker took the queue of the sweeper and the deliveries."""
+    from ops import redis as ops_redis
+
+    tasks._first_heartbeat(sender=_ready_consumer("bulk"))
+    assert not celery_redis.exists(ops_redis.HEARTBEAT_KEY)
+    tasks._first_heartbeat(sender=_ready_consumer("tousu", "bulk"))
+    assert celery_redis.exists(ops_redis.HEARTBEAT_KEY)
