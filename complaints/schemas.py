@@ -3,6 +3,7 @@ integrators by DESIGN.md."""
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -79,6 +80,13 @@ class CustomerIn(Strict):
     representative_name: str = Field("", max_length=200)
     representative_kind: str = Field("", max_length=32)
     representative_proof: str = Field("", max_length=500)
+
+    @field_validator("phone", "email", "id_number", mode="before")
+    @classmethod
+    def _halfwidth(cls, value: object) -> object:
+        """As a Chinese input method in full-width mode types it (１３８ …, ＠): folded to ASCII
+        (NFKC), so every channel stores, hashes and finds the same customer."""
+        return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
     @field_validator("phone")
     @classmethod

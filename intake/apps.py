@@ -14,6 +14,7 @@ class IntakeConfig(AppConfig):
 
         # Customer notices are written from the editable letter templates and kept as letters.
         customer.letter_hook = letters.compose_notice
-        post_save.connect(cache.clear, sender=LetterTemplate, dispatch_uid="intake-templates-save")
-        post_delete.connect(cache.clear, sender=LetterTemplate,
+        post_save.connect(cache.changed, sender=LetterTemplate,
+                          dispatch_uid="intake-templates-save")
+        post_delete.connect(cache.changed, sender=LetterTemplate,
                             dispatch_uid="intake-templates-delete")

@@ -79,7 +79,7 @@ CUSTOMER_DATA_HINTS = ("手机", "电话", "邮箱", "邮件", "证件", "身份
 # The columns a row cannot do without, with the Chinese header an error names them by.
 REQUIRED_ZH = {"reference": "转办编号", "regulator": "转办机构", "customer_name": "客户姓名",
                "content": "投诉内容"}
-IDENTIFIERS = frozenset({"reference", "phone", "email", "id_number"})  # see identifier()
+IDENTIFIERS = frozenset({"reference", "phone", "email", "id_number", "group_size"})  # identifier()
 ALIASES = {alias: column for column, names in COLUMNS.items() for alias in names}
 NFRA = ("nfra", "regulator_nfra", "12378", "金融监管总局", "国家金融监督管理总局", "银保监会",
         "cbirc")

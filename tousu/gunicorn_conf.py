@@ -15,3 +15,6 @@ logconfig_dict: dict[str, Any] = {
     **_LOGGING,
     "loggers": {**_LOGGING["loggers"], "gunicorn.error": _GUNICORN, "gunicorn.access": _GUNICORN},
 }
+# Tousu has no use for gunicornc; a second gunicorn of the same user (another web server on the
+# machine, a benchmark) would take over this one's socket and delete it on stopping.
+control_socket_disable = True

@@ -71,3 +71,22 @@ def test_a_bad_choice_lists_the_choices_the_chinese_way() -> None:
         pattern = {"type": "string_pattern_mismatch", "ctx": {"pattern": "^x$"},
                    "msg": "String should match pattern '^x$'"}
         assert validation_message(pattern) == "格式不正确"
+
+
+def test_contacts_typed_in_full_width_are_read_as_the_same_customers(key_client: Client) -> None:
+    from complaints.crypto import lookup_hash
+    from complaints.models import Complaint
+
+    body = complaint_body(customer={"name": "张三", "phone": "＋８６ １３８ １２３４ ５６７８",
+                                    "email": "ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+                                    "id_number": "１１０１０５１９４９１２３１００２ｘ"})
+    answer = post(key_client, "/api/v1/complaints", body, **{"Idempotency-Key": "fw"})
+    assert answer.status_code == 201, answer.json()
+    again = post(key_client, "/api/v1/complaints",
+                 complaint_body(customer={"name": "张三", "phone": "13812345678"}),
+                 **{"Idempotency-Key": "hw"})
+    assert again.status_code == 201, again.json()
+    first, second = (Complaint.objects.get(number=a.json()["number"]) for a in (answer, again))
+    assert first.customer_id == second.customer_id
+    assert first.customer.email == "zhang@example.com"
+    assert first.customer.id_hash == lookup_hash("11010519491231002X")

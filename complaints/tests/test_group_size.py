@@ -85,11 +85,13 @@ def test_the_regulators_file_carries_the_number_of_complainants(cast: Any) -> No
     day = timezone.localdate() - dt.timedelta(days=2)
     data = ("转办编号,来源,转办日期,投诉人,手机号码,被投诉机构,投诉内容,投诉人数\n"
             f"G-1,12378,{day},王五,13912345678,BJ01,理财无法兑付,26\n"
-            f"G-2,12378,{day},赵六,13912345679,BJ01,理财无法兑付,很多\n")
+            f"G-2,12378,{day},赵六,13912345679,BJ01,理财无法兑付,很多\n"
+            f"G-3,12378,{day},钱七,13912345670,BJ01,理财无法兑付,２５\n")
     report = import_file(cast.principal("cpo"), "t.csv", data.encode())
-    assert report.ignored == [] and len(report.created) == 1
+    assert report.ignored == [] and len(report.created) == 2
     assert [(e.row, e.field) for e in report.errors] == [(3, "group_size")]
     assert Complaint.objects.get(external_ref="G-1").group_size == 26
+    assert Complaint.objects.get(external_ref="G-3").group_size == 25  # typed in full width
 
 
 def test_statistics_count_a_counted_group_as_major(cast: Any, register: Any) -> None:

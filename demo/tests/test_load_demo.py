@@ -161,3 +161,19 @@ def test_without_data_the_org_staff_and_key_still_load(tmp_path: Path) -> None:
     key = ApiKey.objects.get(name=API_KEY_NAME)
     assert key.unit.code == "HO"
     assert key.scopes == ["complaints:act", "complaints:create", "complaints:read"]
+
+
+@pytest.mark.django_db
+def test_a_production_database_is_refused_unless_it_is_a_test_copy(settings: Any,
+                                                                   tmp_path: Path) -> None:
+    from django.core.management import CommandError
+
+    from org.models import ApiKey
+
+    settings.TOUSU_PRODUCTION = True
+    with pytest.raises(CommandError, match="--test-copy"):
+        call_command("load_demo", count=0, data_dir=tmp_path, stdout=io.StringIO())
+    assert not ApiKey.objects.exists()
+    call_command("load_demo", count=0, data_dir=tmp_path, test_copy=True, stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    assert ApiKey.objects.exists()

@@ -119,8 +119,10 @@ def test_celery_workers_and_beat_log_at_log_level_not_celerys_default() -> None:
 def test_gunicorn_writes_its_own_lines_as_json_too(tmp_path: Path) -> None:
     """README's production command runs gunicorn with tousu/gunicorn_conf.py: its start and
     worker lines must be JSON like the application's, for the same log shipper."""
+    home = tmp_path / "home"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_LOG_FORMAT": "json",
-           "PYTHONPATH": str(ROOT), "TOUSU_VAR_DIR": str(tmp_path)}
+           "PYTHONPATH": str(ROOT), "TOUSU_VAR_DIR": str(tmp_path), "HOME": str(home),
+           "XDG_RUNTIME_DIR": ""}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
         [str(gunicorn), "-c", "python:tousu.gunicorn_conf", "tousu.wsgi", "--bind",
@@ -138,3 +140,6 @@ def test_gunicorn_writes_its_own_lines_as_json_too(tmp_path: Path) -> None:
     records = [json.loads(line) for line in lines if line.strip()]
     assert records and all(r["logger"].startswith("gunicorn") for r in records)
     assert any("Booting worker" in r["message"] for r in records)
+    # No control socket: a second gunicorn of the same user (another web server, a benchmark)
+    # would take it over and delete it on stopping.
+    assert not (home / ".gunicorn").exists()

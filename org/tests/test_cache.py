@@ -85,3 +85,23 @@ def test_a_revocation_commits_while_the_shared_cache_is_down(
         key.save()
     assert len(callbacks) == 1
     assert not ApiKey.objects.get(pk=key.pk).active
+
+
+def test_a_letter_template_edited_in_another_process_is_used_at_its_next_request(
+        django_capture_on_commit_callbacks: Any) -> None:
+    from intake.letters import template_for
+
+    cache.request_started()
+    template = template_for("acknowledgement", "zh-Hans")
+    assert template is not None  # the defaults' row, now cached in this process
+    cache.request_started()
+    assert template_for("acknowledgement", "zh-Hans") is template  # kept between requests
+    kept = dict(cache._entries)
+    with django_capture_on_commit_callbacks(execute=True):
+        elsewhere = type(template).objects.get(pk=template.pk)
+        elsewhere.subject = "投诉受理通知（新）"
+        elsewhere.save()
+    cache._entries.update(kept)
+    cache.request_started()  # the next request of this process
+    fresh = template_for("acknowledgement", "zh-Hans")
+    assert fresh is not None and fresh.subject == "投诉受理通知（新）"

@@ -3,7 +3,8 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from complaints.choices import State
 from demo.loader import LoadReport, load_demo
@@ -22,8 +23,17 @@ class Command(BaseCommand):
                                  "../shared/data)")
         parser.add_argument("--no-deliver", action="store_true",
                             help="leave the demo notifications in the outbox")
+        parser.add_argument("--test-copy", action="store_true",
+                            help="with TOUSU_PRODUCTION on: this database is a test copy, "
+                                 "not the bank's live one")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.TOUSU_PRODUCTION and not options["test_copy"]:
+            raise CommandError(
+                "TOUSU_PRODUCTION 已开启：演示数据会新增员工账号（含管理员）和接口密钥，"
+                "只可装入测试副本（加 --test-copy）/ TOUSU_PRODUCTION is on: the demo adds "
+                "staff accounts (an administrator among them) and an API key, so load it into "
+                "a test copy only (add --test-copy)")
         report = load_demo(options["count"], options["data_dir"],
                            deliver=not options["no_deliver"])
         self._print(report)
