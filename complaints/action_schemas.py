@@ -135,6 +135,14 @@ class EscalateIn(ActionIn):
     reason: Reason
 
 
+class GroupSizeIn(ActionIn):
+    group_size: int = Field(ge=1, le=1_000_000)
+    # The group came to the bank in person although the complaint reached it otherwise (a call
+    # first, the group at the branch the next day): CN Art. 29(2) counts those in person.
+    in_person: bool = False
+    reason: Reason
+
+
 class WithdrawIn(ActionIn):
     reason: Reason
     via: ch.Channel
@@ -184,6 +192,7 @@ ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     "pause": PauseIn,
     "resume": ApproveIn,
     "escalate": EscalateIn,
+    "record_group_size": GroupSizeIn,
     "withdraw": WithdrawIn,
     "merge": MergeIn,
     "reopen": ReasonIn,

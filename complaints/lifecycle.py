@@ -52,6 +52,8 @@ LIFECYCLE: dict[str, Move] = {
     "pause": Move(CLOCK_RUNNING, None, WORKERS),
     "resume": Move(CLOCK_RUNNING, None, WORKERS),
     "escalate": Move(OPEN, None, STAFF),
+    # The number of complainants, learnt or corrected after registration (CN Art. 29(2)).
+    "record_group_size": Move(OPEN, None, WORKERS),
     "withdraw": Move(OPEN, S.WITHDRAWN, ON_BEHALF),
     "merge": Move((S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.INVESTIGATING), S.MERGED, WORKERS),
     "reopen": Move((S.CLOSED,), S.INVESTIGATING, MANAGERS),

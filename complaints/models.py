@@ -155,6 +155,7 @@ class Complaint(models.Model):
     pause = _move("pause")
     resume = _move("resume")
     escalate = _move("escalate")
+    record_group_size = _move("record_group_size")
     withdraw = _move("withdraw")
     merge = _move("merge")
     reopen = _move("reopen")

@@ -1,6 +1,8 @@
 """The staff entry form for complaints received by phone, at the counter, by letter or in a
 visit; and the letter form."""
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -15,6 +17,32 @@ STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.COUNTER, C
                                                Channel.VISIT, Channel.EMAIL)]
 MAX_FILES = 10
 TRANSFERS = {Source.HEAD_OFFICE, *REGULATOR_SOURCES}
+
+
+_DATE_ONLY = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+_MOMENT = forms.DateTimeField(input_formats=["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+
+
+class DateOrTimeField(forms.Field):
+    """A date alone, which registration reads as due by 24:00 of that day (as the API does), or
+    a date and time, local unless it carries its offset."""
+
+    widget = forms.TextInput(attrs={"placeholder": "2026-12-01 / 2026-12-01 17:00"})
+
+    def to_python(self, value: Any) -> dt.date | dt.datetime | None:
+        text = halfwidth(str(value or ""))
+        if not text:
+            return None
+        try:
+            if _DATE_ONLY.fullmatch(text):
+                return dt.datetime.strptime(text.replace("/", "-"), "%Y-%m-%d").date()  # noqa: DTZ007
+            moment: dt.datetime = _MOMENT.clean(text)
+            return moment
+        except (ValueError, forms.ValidationError):
+            raise forms.ValidationError(
+                f"“{text}”不是有效的日期或时间（如 2026-12-01 或 2026-12-01 17:00） / “{text}” "
+                "is not a date or a date and time (e.g. 2026-12-01 or 2026-12-01 17:00)"
+            ) from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,6 +80,10 @@ class IntakeForm(forms.Form):
         label="收到时间 Received at", required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="留空为现在 / empty: now")
+    regulator_due = DateOrTimeField(
+        label="监管要求反馈期限 Regulator's deadline", required=False,
+        help_text="仅监管转办：日期（当日24:00止）或日期和时间 / a regulator's transfer only: a "
+                  "date (due by 24:00) or a date and time")
     name = forms.CharField(label="客户姓名 Customer name", max_length=200)
     phone = forms.CharField(label="电话 Phone", max_length=32, required=False)
     email = forms.CharField(label="邮箱 Email", max_length=254, required=False)
@@ -95,6 +127,9 @@ class IntakeForm(forms.Form):
                          "language": d["language"], "vulnerable": d["vulnerable"]},
             "unit": d["unit"], "product": d["product"], "content": d["content"],
             "claim": d["claim"], "amount": d["amount"], "group_size": d["group_size"],
+            # Hidden for any other source, so what was typed before the source changed is not
+            # used (nor refused under a field the page no longer shows).
+            "regulator_due": d["regulator_due"] if d["source"] in REGULATOR_SOURCES else None,
         }
 
 

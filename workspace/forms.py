@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, Any] = {
     "anonymise": _("Personal data anonymised after retention"),
     "release_handler": _("Work order returned: handler deactivated or no longer on the unit"),
     "regulator_transfer": _("Transferred by the regulator"),
+    "record_group_size": _("Record the number of complainants"),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -67,6 +68,8 @@ FIELD_LABELS: dict[str, Any] = {
     "validity": _("Validity"), "root_cause": _("Root cause"), "note": _("Note"),
     "obligation": _("Deadline"), "conditions": _("Conditions"),
     "new_facts": _("It brings new facts (the primary's clock restarts)"),
+    "group_size": _("Number of complainants"),
+    "in_person": _("They came in person (20 or more in person make it a major complaint)"),
 }
 
 # Free text that goes into the customer's notice as typed: the form says so under the field.

@@ -7,8 +7,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from complaints.actions.run import Ctx
+from complaints.choices import Severity
 from complaints.errors import ActionError
+from complaints.lifecycle import MANAGERS
 from complaints.models import Complaint
+from notify.staff import ancestor_paths, announce_major, tell_staff
+from org.choices import StaffEvent
 from org.models import OrgUnit, RoleGrant
 
 RETENTION = dt.timedelta(days=3 * 366)
@@ -42,3 +46,22 @@ def close(ctx: Ctx, c: Complaint) -> None:
     ctx.changed |= {"closed_at", "retention_until"}
 
 
+
+
+def raise_severity(ctx: Ctx, c: Complaint, severity: str, reason: str) -> str:
+    """Raise the complaint's severity (the caller checked that it is higher) and tell whom it
+    concerns: a major complaint is announced to the people who answer for it, once per
+    complaint (CN Art. 29); a lesser raise goes to the managers up the tree. The statistics
+    follow the saved row (run_action's rollups). Returns the severity before."""
+    previous, c.severity = c.severity, severity
+    ctx.changed.add("severity")
+    if severity == Severity.MAJOR:
+        announce_major(c, reason)
+    else:
+        managers = RoleGrant.objects.filter(role__in=MANAGERS,
+                                            unit__path__in=ancestor_paths(c.unit))
+        tell_staff(unit=c.unit, event=StaffEvent.ESCALATION, key=f"{c.number}:{c.version}",
+                   user_ids=list(managers.values_list("user_id", flat=True)),
+                   text=f"升级 Escalated {c.number}: {previous} → {severity}. {reason}",
+                   complaint_id=c.pk)
+    return previous

@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from clocks import service as clocks
 from complaints import action_schemas as s
-from complaints.actions.common import Handler, bad, close, megabytes, staff_member
+from complaints.actions.common import (
+    Handler,
+    bad,
+    close,
+    megabytes,
+    raise_severity,
+    staff_member,
+)
+from complaints.actions.facts import record_group_size
 from complaints.actions.resolutions import (
     approve,
     decide_review,
@@ -49,7 +57,7 @@ from complaints.scan import ScanRefused, scan
 from complaints.selectors import visits_awaiting_answer
 from complaints.sniff import sniff_type
 from notify.customer import notify_customer
-from notify.staff import ancestor_paths, announce_major, nearest_managers, tell_staff
+from notify.staff import announce_major, nearest_managers, tell_staff
 from org.choices import StaffEvent
 from org.models import OrgUnit, RoleGrant
 from org.routing import pick_handler
@@ -325,18 +333,8 @@ def escalate(ctx: Ctx, c: Complaint, p: s.EscalateIn) -> dict[str, Any]:
         zh, _space, en = Severity(c.severity).label.partition(" ")
         raise bad("severity", f"须高于当前等级（{zh}）/ must be higher than the current one "
                               f"({en.lower()})")
-    previous, c.severity = c.severity, p.severity
-    ctx.changed.add("severity")
+    previous = raise_severity(ctx, c, p.severity, p.reason)
     ctx.move(c)
-    if p.severity == Severity.MAJOR:
-        announce_major(c, p.reason)
-    else:
-        paths = ancestor_paths(c.unit)
-        managers = RoleGrant.objects.filter(role__in=MANAGERS, unit__path__in=paths)
-        tell_staff(unit=c.unit, event=StaffEvent.ESCALATION, key=f"{c.number}:{c.version}",
-                   user_ids=list(managers.values_list("user_id", flat=True)),
-                   text=f"升级 Escalated {c.number}: {previous} → {p.severity}. {p.reason}",
-                   complaint_id=c.pk)
     return {"from": previous, "to": p.severity, "reason": p.reason}
 
 
@@ -423,4 +421,5 @@ HANDLERS: dict[str, Handler] = {
     "record_referral_outcome": record_referral_outcome, "extend": extend, "pause": pause,
     "resume": resume, "escalate": escalate, "withdraw": withdraw, "merge": merge,
     "reopen": reopen, "rule_validity": rule_validity, "tag_root_cause": tag_root_cause,
+    "record_group_size": record_group_size,
 }

@@ -49,6 +49,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "reopen": {"reason": "发现新的事实"},
     "rule_validity": {"validity": "valid", "reason": "网点未经同意扣收年费，投诉成立"},
     "tag_root_cause": {"root_cause": "RC01", "note": "年费减免流程缺失"},
+    "record_group_size": {"group_size": 25, "reason": "次日客户到网点共同投诉"},
 }
 
 

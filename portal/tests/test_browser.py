@@ -7,11 +7,11 @@ first with the one-time code, agrees to the visit, adds information and evidence
 survey and asks for a review. Staff, each in their own browser, take every other action on the
 workspace: the main complaint goes accept → assign → claim → investigate → propose → return →
 propose → approve → follow-up → (customer) → review decided by the unit above; a second one is
-declined; a third is merged into a fourth, which is extended, paused, resumed, escalated,
-referred, closed by the referral's outcome, tagged with its root cause, reopened and answered;
-the withdrawn one gets its validity ruling. Triage's suggestions on the main complaint are accepted
-and overridden on its page. The test fails if an action of the lifecycle table is not
-clicked. Screenshots of every page go to test-artifacts/."""
+declined; a third is merged into a fourth, which gets its number of complainants, is extended,
+paused, resumed, escalated, referred, closed by the referral's outcome, tagged with its root
+cause, reopened and answered; the withdrawn one gets its validity ruling. Triage's suggestions
+on the main complaint are accepted and overridden on its page. The test fails if an action of the
+lifecycle table is not clicked. Screenshots of every page go to test-artifacts/."""
 
 import datetime as dt
 import os
@@ -246,6 +246,7 @@ def _walk(walk: Walk, register: Callable[..., Any], evidence: Path) -> None:
     assert _state(other["duplicate"]) == "merged"
     walk.act("mia", other["primary"], [
         ("accept", {}),
+        ("record_group_size", {"group_size": "3", "reason": "次日3名客户到网点共同投诉"}),
         ("extend", {"total_days": "30", "reason": "需调取监控录像", "approver": "max"}),
         ("pause", {"reason": "appraisal", "detail": "送交外部鉴定"}),
         ("resume", {}),

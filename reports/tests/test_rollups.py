@@ -84,6 +84,8 @@ def payload(action: str, rng: random.Random, others: list[str]) -> dict[str, Any
         "extend": {"total_days": 30, "reason": "案情复杂", "approver": "max"},
         "pause": {"reason": "appraisal", "detail": "鉴定"},
         "escalate": {"severity": "major", "reason": "媒体"},
+        "record_group_size": {"group_size": rng.choice([3, 20, 25]),
+                              "in_person": rng.random() < 0.5, "reason": "到场人数"},
         "withdraw": {"reason": "撤回", "via": "phone"},
         "merge": {"into": rng.choice(others) if others else "TS-NONE"},
         "reopen": {"reason": "新事实"},

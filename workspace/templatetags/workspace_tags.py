@@ -50,6 +50,8 @@ KEY_LABELS = {
     "transferred_at": gettext_lazy("Transferred by the regulator on"),
     "regulator_due": gettext_lazy("Regulator's deadline for feedback"),
     "group_size": gettext_lazy("Number of complainants"),
+    "group_size_before": gettext_lazy("Number of complainants before"),
+    "in_person": gettext_lazy("In person"), "severity_kept": gettext_lazy("Severity kept"),
     "claim_minutes": gettext_lazy("Minutes allowed to claim"),
     "retained_until": gettext_lazy("Retained until"), "redacted": gettext_lazy("Redacted"),
     "previous": gettext_lazy("Previous ruling"),
@@ -62,7 +64,8 @@ CHOICES_OF: dict[str, tuple[type[TextChoices], ...]] = {
     "severity": (ch.Severity,), "decision": (ch.Decision,), "remedy": (ch.RemedyKind,),
     "validity": (ch.Validity,), "acknowledged_by": (NotifyChannel,),
     "notified_by": (NotifyChannel,), "sent_via": (ch.ContactKind,),
-    "from": (ch.Severity,), "to": (ch.Severity,), "previous": (ch.Validity,),
+    "from": (ch.Severity,), "to": (ch.Severity,), "severity_kept": (ch.Severity,),
+    "previous": (ch.Validity,),
     "via": (ch.Channel,), "kind": (ch.ContactKind, ch.ReferralKind, LetterKind),
     "reason": (ch.DeclineReason, ch.PauseReason, ReleaseReason), "outcome": (ch.ReviewOutcome,),
 }
