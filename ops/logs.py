@@ -18,15 +18,28 @@ from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 from triage.pii import mask_text
 
 _STANDARD = frozenset(RESERVED_ATTRS) | {"message", "asctime"}
-# Celery's task ids: their digit groups would read as phone or account numbers, and an operator
-# greps the log for them.
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+# Operational tokens left whole, their digits being no customer's: Celery's task ids (their digit
+# groups would read as phone or account numbers, and an operator greps the log for them); a
+# runtime in seconds or milliseconds (Celery's "succeeded in 0.0383581155s", or 5.2e-05s); a
+# timestamp with its UTC offset, ISO 8601 or the access log's [23/Nov/2026:10:00:00 +0800] (whose
+# offset reads as a phone). Each is bounded so that it cannot be the head or tail of a longer
+# number; a lone offset or an epoch is masked as before. The first character is matched before
+# the alternatives, which check it (and what precedes it) by looking behind: a pattern that starts
+# with a character class is searched for by that class, about twice as fast as an alternation
+# tried at every position of the line.
+_KEEP = re.compile(r"[\[0-9a-f](?:" + "|".join([
+    r"(?<=\b[0-9a-f])[0-9a-f]{7}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+    r"(?<=\d)(?<![\w.]\d)(?<!\d[ -]\d)\d{0,5}\.\d+(?:e-\d\d)?m?s(?!\w)",
+    r"(?<=\d)(?<![\w.-]\d)\d{3}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})? ?"
+    r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d)(?![\w-]|\.\d)",
+    r"(?<=\[)\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]",
+]) + ")")
 
 
 def _mask(text: str) -> str:
-    """mask_text, leaving UUIDs whole."""
+    """mask_text, leaving the tokens of _KEEP whole."""
     parts, last = [], 0
-    for found in _UUID.finditer(text):
+    for found in _KEEP.finditer(text):
         parts += [mask_text(text[last:found.start()]), found.group()]
         last = found.end()
     parts.append(mask_text(text[last:]))

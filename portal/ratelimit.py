@@ -5,6 +5,8 @@ processes of one machine, kept over restarts; tousu.envconf.cache_settings)."""
 import hashlib
 import hmac
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,9 +17,14 @@ def client_ip(request: HttpRequest) -> str:
     """The customer's address: REMOTE_ADDR, or behind TOUSU_TRUSTED_PROXIES proxies that each
     append to X-Forwarded-For, the right-most hop none of them added (a client may put anything
     to the left of it)."""
-    remote = str(request.META.get("REMOTE_ADDR", ""))
+    return client_address(request.META)
+
+
+def client_address(meta: Mapping[str, Any]) -> str:
+    """client_ip from a request's META or a WSGI environ (gunicorn's access log, ops.gunicorn)."""
+    remote = str(meta.get("REMOTE_ADDR", ""))
     proxies = settings.TOUSU_TRUSTED_PROXIES
-    hops = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    hops = [hop.strip() for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")
             if hop.strip()]
     if proxies <= 0 or not hops:
         return remote

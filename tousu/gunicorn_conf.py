@@ -18,3 +18,5 @@ logconfig_dict: dict[str, Any] = {
 # Tousu has no use for gunicornc; a second gunicorn of the same user (another web server on the
 # machine, a benchmark) would take over this one's socket and delete it on stopping.
 control_socket_disable = True
+# The access log's client is the one the trusted proxies forwarded, as the application reads it.
+logger_class = "ops.gunicorn.Logger"

@@ -143,3 +143,50 @@ def test_gunicorn_writes_its_own_lines_as_json_too(tmp_path: Path) -> None:
     # No control socket: a second gunicorn of the same user (another web server, a benchmark)
     # would take it over and delete it on stopping.
     assert not (home / ".gunicorn").exists()
+
+
+def test_gunicorns_access_log_names_the_client_the_trusted_proxy_forwarded(
+        tmp_path: Path) -> None:
+    """Behind the bank's TLS proxy every connection comes from the proxy: the access log names
+    the hop it added to X-Forwarded-For (as the portal's rate limits count it), not a hop the
+    client wrote, and keeps its timestamp whole."""
+    import contextlib
+    import queue
+    import re
+    import threading
+    import urllib.request
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tousu.settings", "TOUSU_LOG_FORMAT": "json",
+           "PYTHONPATH": str(ROOT), "TOUSU_VAR_DIR": str(tmp_path), "HOME": str(tmp_path),
+           "XDG_RUNTIME_DIR": "", "TOUSU_TRUSTED_PROXIES": "1"}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "python:tousu.gunicorn_conf", "tousu.wsgi", "--bind",
+         "127.0.0.1:0", "--workers", "1"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    assert server.stderr is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stderr or []],
+                     daemon=True).start()
+
+    def record_with(text: str, logger: str = "gunicorn.error") -> dict[str, str]:
+        while True:  # queue.Empty after 60 s fails the test rather than hanging it
+            record = json.loads(lines.get(timeout=60))
+            if text in record["message"] and record["logger"] == logger:
+                return record
+
+    try:
+        port = re.search(r":(\d+)", record_with("Listening at")["message"])
+        assert port
+        record_with("Booting worker")
+        url = f"http://127.0.0.1:{port.group(1)}/no-such-page/"
+        for headers in ({"X-Forwarded-For": "6.6.6.6, 203.0.113.7"}, {}):
+            with contextlib.suppress(urllib.error.HTTPError):  # the page is a 404
+                urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30)
+        spoofed = record_with("/no-such-page/", "gunicorn.access")
+        direct = record_with("/no-such-page/", "gunicorn.access")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert spoofed["message"].startswith("203.0.113.7 - - [")
+    assert direct["message"].startswith("127.0.0.1 - - [")  # no header: the connection's
+    assert re.search(r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]", spoofed["message"])

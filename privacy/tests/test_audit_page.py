@@ -141,3 +141,25 @@ def test_a_number_with_a_nul_is_no_complaint_and_never_reaches_the_database(
     assert found["checked"] == 0 and found["error"]
     page = cast.client("audrey").get("/audit/?verify=1&number=%00").content.decode()
     assert "您的审计范围内没有该投诉" in page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_kind_filter_offers_every_kind_of_record_in_the_readers_language(
+        cast: Any, language: str) -> None:
+    """The log holds command-line records and evidence downloads besides exports: the column
+    and its filter say "kind", and the filter offers each of them."""
+    from privacy.actions import log_access
+
+    log_access(cast.principal("mia"), AccessKind.UNITS_IMPORTED, channel="cli",
+               target="org-units:units.csv", detail={})
+    client = cast.client("audrey")
+    client.cookies["django_language"] = language
+    page = client.get("/audit/").content.decode()
+    heading = "记录类型" if language == "zh-hans" else "Kind"
+    assert f'<label for="kind">{heading}</label>' in page
+    assert f'<th scope="col">{heading}</th>' in page and "导出类型" not in page
+    for value, label in AccessKind.choices:
+        chinese, english = label.split(" ", 1)
+        shown = chinese if language == "zh-hans" else english
+        assert f'<option value="{value}">{shown}</option>' in page
+    assert f"<td>{'导入机构' if language == 'zh-hans' else 'Org units imported'}</td>" in page
