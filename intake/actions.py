@@ -48,14 +48,23 @@ class IntakeError(Exception):
     """The message cannot become a complaint as it is; it goes to the quarantine."""
 
 
-class Ignored(IntakeError):
+class Held(IntakeError):
+    """A message naming no open complaint that an agent must look at before anything is
+    registered or sent (the bank's own mail with no forwarded original sender); kept in the
+    quarantine with the bilingual reason."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+class Ignored(Held):
     """A message sent by a machine (auto-reply, bounce, list mail) naming no open complaint: it
     registers nothing and is answered with nothing (RFC 3834), but is kept in the quarantine."""
 
     def __init__(self, kind: str, reason: str) -> None:
-        super().__init__(f"自动发出的邮件，未登记为投诉、未回复 / automatic mail ({reason}): not "
-                         "registered as a complaint, nothing sent")
-        self.kind = kind
+        super().__init__(kind, f"自动发出的邮件，未登记为投诉、未回复 / automatic mail ({reason}): "
+                               "not registered as a complaint, nothing sent")
 
 
 def intake_unit() -> OrgUnit:
@@ -116,6 +125,8 @@ class Inbound:
     refs: list[str] = field(default_factory=list)  # headers that may name a complaint
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
     automatic: str = ""  # why it was sent by a machine, not a person; "" for a person's message
+    hold: str = ""  # why an agent must see it first when it names no open complaint
+    forwarded: str = ""  # who forwarded it to the bank, for the timeline; "" when nobody did
 
 
 @dataclass(frozen=True)
@@ -193,6 +204,8 @@ def receive(msg: Inbound) -> Received:
             target, named = _open_complaint(find_numbers(msg.subject, msg.text, *msg.refs))
             if target is None and msg.automatic:
                 raise Ignored(msg.automatic.split(":")[0], msg.automatic)
+            if target is None and msg.hold:
+                raise Held("forward", msg.hold)
             if target is not None:
                 # Locked first, so that the version handed to the note is still current.
                 target = Complaint.objects.select_for_update().get(pk=target.pk)
@@ -210,6 +223,8 @@ def receive(msg: Inbound) -> Received:
                 if stranger:
                     flags.append(f"{DIFFERENT_SENDER}，请核实身份 / verify who wrote before "
                                  "acting on it")
+                if msg.forwarded:
+                    flags.append(msg.forwarded)
                 heading = f"[{msg.channel} {msg.sender}] {msg.subject}".strip()
                 if flags:
                     heading = "\n".join([heading, *(f"（{f}）" for f in flags)])
@@ -236,6 +251,9 @@ def receive(msg: Inbound) -> Received:
                 if not registered.created:
                     return Received("duplicate", registered.complaint.number)
                 c, outcome = registered.complaint, Outcome.CREATED
+                if msg.forwarded:
+                    c = record_system_event(c.pk, "note", {"text": _clip(msg.forwarded, limit)},
+                                            actor_label=principal.label)
             # A machine's attachments (delivery reports, quoted originals) are no evidence; the
             # whole message is kept below.
             attachments = [] if msg.automatic else msg.attachments

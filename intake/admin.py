@@ -117,7 +117,7 @@ class RegulatorImportForm(forms.Form):
 @admin.register(RegulatorBatch)
 class RegulatorBatchAdmin(ReadOnly):
     list_display = ["imported_at", "file_name", "status", "progress", "rows", "created",
-                    "duplicates", "failed", "imported_by"]
+                    "duplicates", "changed", "failed", "imported_by"]
     exclude = ["upload", "claimed_until"]
     change_list_template = "admin/intake/regulatorbatch/change_list.html"
 

@@ -51,6 +51,7 @@ class ImportOut(Schema):
     rows: int
     created: list[str]
     duplicates: int
+    changed: int  # already imported, but with different content: not updated, listed in errors
     failed: int
     errors: list[RowErrorOut]
 
@@ -72,6 +73,7 @@ class BatchOut(Schema):
     processed: int
     created: int
     duplicates: int
+    changed: int
     failed: int
     errors: list[RowErrorOut]
     finished_at: dt.datetime | None
@@ -80,7 +82,7 @@ class BatchOut(Schema):
 def _batch_out(b: RegulatorBatch) -> BatchOut:
     return BatchOut(batch=b.pk, status=b.status, file_name=b.file_name, rows=b.rows,
                     processed=b.processed, created=b.created, duplicates=b.duplicates,
-                    failed=b.failed, errors=[RowErrorOut(**e) for e in b.errors],
+                    changed=b.changed, failed=b.failed, errors=[RowErrorOut(**e) for e in b.errors],
                     finished_at=b.finished_at)
 
 
@@ -89,9 +91,11 @@ def _batch_out(b: RegulatorBatch) -> BatchOut:
 def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """Registers every good row as a regulator-sourced complaint; the others come back in
     `errors` by row and field. Rows whose regulator reference was imported before count as
-    `duplicates` and create nothing. A file of more rows than the installation imports at once
-    (TOUSU_REGULATOR_SYNC_ROWS, 300) is imported in the background: 202 with the batch, whose
-    progress and row report `GET /intake/regulator/{batch}` gives."""
+    `duplicates` and create nothing; those whose content differs from what was imported count as
+    `changed` instead, are listed in `errors` too, and change nothing. A file of more rows than
+    the installation imports at once (TOUSU_REGULATOR_SYNC_ROWS, 300) is imported in the
+    background: 202 with the batch, whose progress and row report `GET /intake/regulator/{batch}`
+    gives."""
     principal: Principal = request.auth  # type: ignore[attr-defined]
     _may_register(principal)
     if file.size is not None and file.size > regulator_batches.MAX_FILE:
@@ -107,7 +111,8 @@ def import_regulator(request: HttpRequest, file: File[UploadedFile]) -> Any:
     if isinstance(result, RegulatorBatch):
         return Status(202, _batch_out(result))
     return ImportOut(batch=result.batch_id, rows=result.rows, created=result.created,
-                     duplicates=result.duplicates, failed=result.failed,
+                     duplicates=result.duplicates, changed=result.changed,
+                     failed=result.failed,
                      errors=[RowErrorOut(**e.as_dict()) for e in result.errors])
 
 

@@ -21,7 +21,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from complaints.errors import ActionError
+from intake import forwards
 from intake.actions import (
+    Held,
     Ignored,
     Inbound,
     IntakeError,
@@ -57,6 +59,16 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Senders that are systems, not people, and cannot be answered (bounces are checked first).
 MACHINE_SENDERS = frozenset({"noreply", "no-reply", "donotreply", "do-not-reply"})
+# The start of an auto-reply's or a bounce's subject (Outlook, Exchange, QQ Mail, Foxmail, Gmail,
+# Lotus) where the mailer sent no RFC 3834 header: the marker, optionally in brackets, then a
+# colon, a bracket or nothing more. A word that merely begins a customer's subject ("休假期间…",
+# "退信用卡年费") has no such ending and is no marker.
+AUTO_SUBJECT = re.compile(
+    r"^\s*[\[【(（]?\s*(?:(?P<reply>自动回复|自动答复|自動回覆|自動回复|auto[- ]?reply|"
+    r"automatic reply|out of (?:the )?office(?: auto ?reply)?|休假中?)|(?P<bounce>undeliverable|"
+    r"undelivered mail returned to sender|undelivered mail|系统退信|退信通知|退信|"
+    r"delivery status notification|mail delivery failed|delivery failure))"
+    r"\s*(?:[]】)）:：(（]|$)", re.IGNORECASE)
 BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
 
 
@@ -147,6 +159,9 @@ class ParsedMail:
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
     automatic: str = ""  # why a machine sent it (see `automatic`); "" for a person's mail
     relayed_at: dt.datetime | None = None  # the newest Received header's time
+    # The messages attached to it whole, and then the forwarder's own words.
+    originals: list[forwards.Original] = field(default_factory=list)
+    cover: str = ""
 
 
 def _headers(msg: Message) -> dict[str, str]:
@@ -170,9 +185,11 @@ def _filename(part: Message) -> str:
     return PurePath(header_text(str(name)).replace("\\", "/")).name[:200]
 
 
-def automatic(msg: Message, sender: str) -> str:
+def automatic(msg: Message, sender: str, subject: str = "") -> str:
     """Why the message was sent by a machine and must not be answered (RFC 3834, RFC 3464):
-    "auto-reply: …", "bounce: …" or "bulk: …"; "" for a person's message."""
+    "auto-reply: …", "bounce: …" or "bulk: …"; "" for a person's message. Many mailers send
+    auto-replies and bounces without those headers; their subject then starts with a marker
+    (`AUTO_SUBJECT`)."""
     headers = _headers(msg)
     local = sender.split("@")[0].lower()
     submitted = headers.get("auto-submitted", "").split(";")[0].strip().lower()
@@ -194,7 +211,19 @@ def automatic(msg: Message, sender: str) -> str:
         return f"auto-reply: from {local}"
     if precedence in BULK_PRECEDENCE:
         return f"{'auto-reply' if precedence == 'auto_reply' else 'bulk'}: Precedence {precedence}"
-    return ""
+    return auto_subject(subject)
+
+
+def auto_subject(subject: str) -> str:
+    """Why a subject marks an auto-reply or a bounce, judged by how it starts only: a customer
+    writing about an auto-reply ("关于自动回复的投诉", "退信用卡年费") is not one."""
+    found = AUTO_SUBJECT.match(subject)
+    if found is None:
+        return ""
+    kind = "bounce" if found.group("bounce") else "auto-reply"
+    word = found.group("bounce") or found.group("reply")
+    return (f"{kind}: 主题以“{word}”开头，疑似自动回复或退信，请人工核实 / the subject starts "
+            f"with “{word}”, as an automatic reply or bounce does: an agent should check it")
 
 
 def _relayed_at(msg: Message) -> dt.datetime | None:
@@ -259,14 +288,47 @@ def parse(raw: bytes) -> ParsedMail:
     except (TypeError, ValueError, IndexError):
         date = None
     refs = [header_text(headers.get(h)) for h in ("in-reply-to", "references")]
+    originals = forwards.attached(msg, header_text, _text_of)
     return ParsedMail(
         message_id=_clean(header_text(headers.get("message-id"))),
         sender_name=_clean(name).strip()[:200], sender=_clean(address).strip()[:254],
         subject=_clean(subject)[:1000], text=_clean(body), date=date,
         refs=[_clean(r) for r in refs if r],
         attachments=[(_clean(n), data) for n, data in attachments],
-        automatic=automatic(msg, address), relayed_at=_relayed_at(msg),
+        automatic=automatic(msg, address, subject), relayed_at=_relayed_at(msg),
+        originals=originals, cover=_text_of(msg) if originals else "",
     )
+
+
+def _own_parts(msg: Message) -> Iterator[Message]:
+    """The message's own leaf parts: not those of a message attached to it."""
+    if msg.get_content_type() == "message/rfc822":
+        return
+    if msg.is_multipart():
+        for part in msg.get_payload():
+            if isinstance(part, Message):
+                yield from _own_parts(part)
+    else:
+        yield msg
+
+
+def _text_of(msg: Message) -> str:
+    """A message's own text (its plain parts, else its HTML as text); a part that does not
+    decode is left out (the whole message is kept)."""
+    found: dict[bool, list[str]] = {True: [], False: []}
+    for part in _own_parts(msg):
+        if part.get_filename() or part.get_content_disposition() == "attachment" or \
+                part.get_content_type() not in {"text/plain", "text/html"}:
+            continue
+        payload = part.get_payload(decode=True)
+        try:
+            text = decode_bytes(payload if isinstance(payload, bytes) else b"",
+                                part.get_content_charset())
+        except IntakeError:
+            continue
+        found[part.get_content_type() == "text/html"].append(text)
+    text = "\n\n".join(t.strip() for t in found[False] if t.strip())
+    return _clean(text or "\n\n".join(html_to_text(m) for m in found[True]))
 
 
 def _clean(text: str) -> str:
@@ -296,16 +358,59 @@ def guess_language(subject: str, text: str) -> str:
 def to_inbound(parsed: ParsedMail, raw: bytes, origin: str,
                arrived_at: dt.datetime | None = None, held_since: dt.datetime | None = None
                ) -> Inbound:
-    text = parsed.text
-    language = guess_language(parsed.subject, text)
-    name = parsed.sender_name or parsed.sender.split("@")[0]
-    return Inbound(
+    """The message ready to register. Sent from the bank's own address, it is a branch
+    forwarding a customer's mail: the customer is the forwarded original's sender (see
+    `forwarded`), and with none found it is held for an agent, never registered in the name of
+    the staff member."""
+    inbound = Inbound(
         channel="email", key=message_key(parsed.message_id, raw), sender=parsed.sender,
-        subject=parsed.subject, text=text,
-        customer={"name": name[:200], "email": parsed.sender, "language": language},
+        subject=parsed.subject, text=parsed.text, customer=_customer(
+            parsed.sender_name, parsed.sender, parsed.subject, parsed.text),
         received_at=received_time(arrived_at, parsed.relayed_at, held_since), raw=raw,
         origin=origin, refs=parsed.refs, attachments=parsed.attachments, automatic=parsed.automatic,
     )
+    if parsed.automatic or not forwards.bank_address(parsed.sender):
+        return inbound
+    inline, cover = forwards.in_text(parsed.text)
+    original = next((o for o in [*parsed.originals, *inline]
+                     if o.address and not forwards.bank_address(o.address)), None)
+    if original is None:
+        inbound.hold = (
+            f"本行地址（{parsed.sender}）发来的邮件，未找到被转发的原邮件发件人：未登记为投诉、"
+            f"未回复，请人工处理 / mail from the bank's own address ({parsed.sender}) with no "
+            "forwarded original sender found: not registered as a complaint, nothing sent; an "
+            "agent must handle it")
+        return inbound
+    return forwarded(inbound, parsed, original, parsed.cover or cover)
+
+
+def forwarded(inbound: Inbound, parsed: ParsedMail, original: forwards.Original,
+              cover: str) -> Inbound:
+    """`inbound` as the original's: its sender is the customer, its subject and text the
+    complaint; who forwarded it, with their words, goes on the timeline. The received time
+    stays the forward's arrival, the receipt the bank can prove; the original's own date, as
+    the forward writes it, is recorded beside it for the handler."""
+    subject = original.subject or forwards.strip_prefix(parsed.subject)
+    text = original.text or parsed.text
+    forwarder = f"{parsed.sender_name} <{parsed.sender}>".strip()
+    sent = original.sent or "未注明 / not stated"
+    note = (f"本邮件由本行 {forwarder} 转发，原发件人 {original.address}，"
+            f"原邮件发送时间（按转发所示）{sent}；受理时间按转发到达投诉邮箱的时间计，"
+            "客户向网点发信可能更早，请核对 / "
+            f"Forwarded by the bank's {forwarder}; original sender {original.address}, sent "
+            f"(as the forward shows) {sent}. Received is when the forward reached the "
+            "complaints mailbox; the customer wrote to the branch earlier: check the dates.")
+    if cover:
+        note += f"\n\n转发人附言 / The forwarder wrote:\n{cover}"
+    inbound.sender, inbound.subject, inbound.text, inbound.forwarded = (
+        original.address, subject, text, note)
+    inbound.customer = _customer(original.name, original.address, subject, text)
+    return inbound
+
+
+def _customer(name: str, address: str, subject: str, text: str) -> dict[str, str]:
+    return {"name": (name or address.split("@")[0])[:200], "email": address,
+            "language": guess_language(subject, text)}
 
 
 def read_for_retry(raw: bytes, origin: str, held_since: dt.datetime) -> Inbound:
@@ -317,7 +422,8 @@ def read_for_retry(raw: bytes, origin: str, held_since: dt.datetime) -> Inbound:
 @dataclass(frozen=True)
 class Ingested:
     # created, threaded, duplicate or quarantined; for a machine's mail "threaded (auto-reply)"
-    # or "ignored (auto-reply)" (likewise bounce, bulk), the ignored ones quarantined
+    # or "ignored (auto-reply)" (likewise bounce, bulk), the ignored ones quarantined; "held
+    # (forward)" for the bank's own mail with no original sender, quarantined too
     status: str
     number: str = ""
     quarantine_id: int | None = None
@@ -334,12 +440,13 @@ def ingest(raw: bytes, origin: str, arrived_at: dt.datetime | None = None) -> In
         if parsed.automatic and status == "threaded":
             status = f"threaded ({parsed.automatic.split(':')[0]})"
         return Ingested(status, received.number)
-    except Ignored as exc:  # kept, held, with nothing sent
+    except Held as exc:  # kept, held for an agent, with nothing sent
         row = quarantine(channel="email", raw=raw, origin=origin, error=str(exc),
                          message_id=parsed.message_id if parsed else "",
                          sender=parsed.sender if parsed else "",
                          subject=parsed.subject if parsed else "")
-        return Ingested(f"ignored ({exc.kind})", quarantine_id=row.pk)
+        verb = "ignored" if isinstance(exc, Ignored) else "held"
+        return Ingested(f"{verb} ({exc.kind})", quarantine_id=row.pk)
     except Exception as exc:  # the message is kept whatever went wrong, with the reason
         if isinstance(exc, ActionError):
             reason = f"{exc.detail}: {exc.errors}"

@@ -104,6 +104,7 @@ class RegulatorBatch(models.Model):
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)  # already imported, with other content
     failed = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # [{"row", "field", "message"}]
 

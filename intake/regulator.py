@@ -4,11 +4,8 @@ and every bad row is reported with its field. The regulator's reference is the r
 key and the complaint's external reference (unique per regulator), so importing the same file
 again creates nothing new."""
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import itertools
 import json
 import logging
 import re
@@ -28,10 +25,11 @@ from complaints.actions import register_complaint
 from complaints.choices import Source
 from complaints.errors import ActionError
 from complaints.models import Complaint
-from complaints.schemas import ComplaintIn
+from complaints.schemas import ComplaintIn, CustomerIn
 from intake.actions import record_system_event
 from intake.identifiers import identifier
 from intake.models import RegulatorBatch
+from intake.regulator_formats import FileError, csv_records, decode, xlsx_records
 from org.access import Principal
 from tousu.messages import validation_message
 
@@ -89,6 +87,11 @@ REGULATORS = {**dict.fromkeys(NFRA, Source.REGULATOR_NFRA),
 FIELD_OF = {"customer.name": "customer_name", "customer.phone": "phone",
             "customer.email": "email", "customer.id_number": "id_number",
             "customer.language": "language", "external_ref": "reference", "source": "regulator"}
+CHANGED = ("已导入过（{number}），但内容与导入时不同：未更新，请核对 / already imported "
+           "({number}), but its content differs from what was imported: not updated, check it")
+# A phone cell holding more than one number (13912345678/010-12345678, …；…, … 或 …), read after
+# full-width signs are folded.
+PHONE_SEPARATORS = re.compile(r"\s*(?:[/;,|、]|或者?|\bor\b)\s*", re.IGNORECASE)
 MAX_ROWS = 200_000
 MAX_ERRORS = 10_000  # kept on a batch
 PROGRESS_STEP = 500
@@ -111,25 +114,32 @@ class Report:
     created: list[str] = field(default_factory=list)  # numbers of the new complaints
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Rows already imported with other content: not imported, listed in errors all the same.
+    changed_rows: set[int] = field(default_factory=set)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changed_rows)
     batch_id: int | None = None
     ignored: list[str] = field(default_factory=list)  # headers not understood
 
     @property
     def failed(self) -> int:
-        return len({e.row for e in self.errors if e.row > 1})  # row 1: a header's warning
+        # Row 1 is a header's warning; a changed row is counted as changed, not refused.
+        return len({e.row for e in self.errors if e.row > 1} - self.changed_rows)
 
     def summary(self) -> str:
+        changed = (f"已导入过但内容不同 {self.changed} 行（未更新，请核对），", f"{self.changed} "
+                   "already imported but with different content (not updated: check them), "
+                   ) if self.changed else ("", "")
         text = (f"{self.rows} 行：登记 {len(self.created)} 件，已导入过 {self.duplicates} 行，"
-                f"未通过 {self.failed} 行 / {self.rows} rows: {len(self.created)} registered, "
-                f"{self.duplicates} already imported, {self.failed} refused")
+                f"{changed[0]}未通过 {self.failed} 行 / {self.rows} rows: {len(self.created)} "
+                f"registered, {self.duplicates} already imported, {changed[1]}"
+                f"{self.failed} refused")
         if self.ignored:
             text += (f"；未识别、未导入的列 / columns not understood, not imported: "
                      f"{', '.join(self.ignored)}")
         return text
-
-
-class FileError(Exception):
-    pass
 
 
 @dataclass
@@ -142,44 +152,15 @@ def _header_key(text: str) -> str:
     return re.sub(r"\s+", "", text).lower().replace("（", "(").replace("）", ")").lstrip("*＊")
 
 
-def _decode(data: bytes) -> str:
-    """The text of a CSV: UTF-8 (with or without BOM), else GB18030 as Excel in China writes
-    it. Anything else (Big5, a damaged byte) raises FileError: decoding it anyway would
-    register garbage."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise FileError(
-                f"文件编码无法识别（第 {line} 行）：既不是 UTF-8 也不是 GB18030，"
-                f"请另存为 UTF-8 CSV 后重新导入 / the file is neither UTF-8 nor GB18030 "
-                f"(line {line}): save it as UTF-8 CSV and import it again") from None
-    # GB18030 decodes almost any byte pairs, Big5 among them, mapping what GBK leaves unassigned
-    # to the private use area; no regulator's text uses it.
-    odd = next((i for i, ch in enumerate(text)
-                if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff"), None)
-    if odd is not None:
-        line = text[:odd].count("\n") + 1
-        raise FileError(
-            f"文件编码无法识别（第 {line} 行含无法识别的字符，可能是繁体 Big5 编码）："
-            f"请另存为 UTF-8 CSV 后重新导入 / the file's encoding is not UTF-8 or GB18030 "
-            f"(line {line} holds characters that do not decode, perhaps Big5): save it as "
-            "UTF-8 CSV and import it again")
-    return text
-
-
 def read_file(name: str, data: bytes) -> Parsed:
     """Every non-empty row of a .csv or .xlsx transfer file as (row number, {column: value}),
     and the headers not understood. FileError when a required column is missing, a column
     not understood looks like the customer's contact or identity, or the CSV's encoding is
     not UTF-8 or GB18030."""
     if Path(name).suffix.lower() == ".xlsx":
-        values: Iterator[list[str]] = _xlsx(data)
+        values: Iterator[list[str]] = xlsx_records(data)
     else:
-        values = _csv(_decode(data))
+        values = csv_records(decode(data))
     header: list[str] | None = None
     ignored: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
@@ -220,53 +201,6 @@ def read_file(name: str, data: bytes) -> Parsed:
 def read_rows(name: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number, {column: value}) for every non-empty row (see read_file)."""
     yield from read_file(name, data).rows
-
-
-def _csv(text: str) -> Iterator[list[str]]:
-    """The records of a CSV, strictly: an unpaired quote mark would otherwise swallow every
-    later row into one cell, and those rows would be lost without a word."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    for row in itertools.count(1):
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise FileError(f"第 {row} 行无法读取（{exc}），可能是引号不成对或单元格过长，"
-                            f"未导入任何行 / row {row} cannot be read ({exc}): perhaps an "
-                            "unpaired quote mark or an over-long cell; nothing was imported"
-                            ) from None
-
-
-def _xlsx(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise FileError(f"无法读取的 .xlsx 文件 / not a readable .xlsx file: {exc}") from exc
-    sheet = book.active
-    if sheet is None:
-        return
-    # Only one sheet is read: rows on another would be lost without a word.
-    others = [ws.title for ws in book.worksheets if ws is not sheet and any(
-        v not in (None, "") for row in ws.iter_rows(values_only=True) for v in row)]
-    if others:
-        raise FileError(f"其他工作表也有数据（{'、'.join(others)}），未导入任何行；"
-                        f"请每个文件只保留一个工作表 / other sheets hold data too "
-                        f"({', '.join(others)}): nothing was imported; keep one sheet per file")
-    for row in sheet.iter_rows(values_only=True):
-        yield [_cell(v) for v in row]
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 _DATE = re.compile(
@@ -362,6 +296,7 @@ def to_payload(row: dict[str, str]) -> dict[str, Any]:
     phone, email = row.get("phone", ""), row.get("email", "")
     if "@" in phone and not email:  # a 联系方式 column holding an email address
         phone, email = "", phone
+    phone, other_phones = phones(phone)
     customer = {"name": row.get("customer_name", ""), "phone": phone, "email": email,
                 "id_number": row.get("id_number", "")}
     if row.get("language"):
@@ -372,7 +307,30 @@ def to_payload(row: dict[str, str]) -> dict[str, Any]:
         "product": row.get("product", ""), "content": row.get("content", ""),
         "claim": row.get("claim", ""), "amount": amount,
         **({"group_size": row["group_size"].strip()} if row.get("group_size", "").strip() else {}),
+        **({"other_phones": other_phones} if other_phones else {}),
     }
+
+
+def phones(cell: str) -> tuple[str, list[str]]:
+    """The first valid number of a phone cell holding several, and the cell's other values
+    (kept on the complaint's timeline). A cell with one value, or none valid, comes back whole
+    for validation to name."""
+    parts: list[str] = []
+    for part in (p for p in PHONE_SEPARATORS.split(cell) if p.strip()):
+        spaced = part.split()  # two numbers with only a space between them
+        parts += spaced if len(spaced) > 1 and all(map(_valid_phone, spaced)) else [part]
+    first = next((p for p in parts if _valid_phone(p)), None)
+    if len(parts) < 2 or first is None:
+        return cell, []
+    return first, list(dict.fromkeys(p for p in parts if p != first))
+
+
+def _valid_phone(value: str) -> bool:
+    try:
+        CustomerIn.model_validate({"name": "-", "phone": value})
+    except ValidationError:
+        return False
+    return True
 
 
 class RowField(Exception):
@@ -405,7 +363,8 @@ def import_file(principal: Principal, name: str, data: bytes, parsed: Parsed | N
     batch = RegulatorBatch.objects.create(
         file_name=name[:255], sha256=hashlib.sha256(data).hexdigest(),
         imported_by=principal.label[:150], rows=report.rows, processed=report.rows,
-        created=len(report.created), duplicates=report.duplicates, failed=report.failed,
+        created=len(report.created), duplicates=report.duplicates, changed=report.changed,
+        failed=report.failed,
         errors=[e.as_dict() for e in report.errors[:MAX_ERRORS]],
         user_id=principal.user_id, api_key_id=principal.api_key_id, finished_at=timezone.now(),
     )
@@ -432,24 +391,42 @@ def import_rows(principal: Principal, name: str, rows: list[tuple[int, dict[str,
     now = timezone.now()
     refs = {r.get("reference", "") for _, r in rows}
     # Only to skip known rows quickly: the unique constraints decide, not this read.
-    known = set(Complaint.objects.filter(
-        source__in=[Source.REGULATOR_NFRA, Source.REGULATOR_PBOC], external_ref__in=refs,
-    ).values_list("source", "external_ref")) if len(refs) <= 50_000 else set()
+    known = {(source, ref): (key, digest, number) for source, ref, key, digest, number in
+             Complaint.objects.filter(
+                 source__in=[Source.REGULATOR_NFRA, Source.REGULATOR_PBOC], external_ref__in=refs,
+             ).values_list("source", "external_ref", "idempotency_key", "request_hash", "number")
+             } if len(refs) <= 50_000 else {}
     for number, row in rows:
         _import_row(principal, name, number, row, known, now, report, received_at)
 
 
+def _already(report: Report, number: int, key: str, fingerprint: str,
+             earlier: tuple[str, str, str]) -> None:
+    """A row whose reference was imported before: counted as already imported, or, when this
+    import's key recorded other content (the fingerprint of its row), as changed."""
+    earlier_key, digest, complaint = earlier
+    if earlier_key == key and digest != fingerprint:
+        report.changed_rows.add(number)
+        report.errors.append(RowError(number, "reference", CHANGED.format(number=complaint)))
+    else:
+        report.duplicates += 1
+
+
 def _import_row(principal: Principal, name: str, number: int, row: dict[str, str],
-                known: set[tuple[str, str]], now: dt.datetime, report: Report,
-                received_at: dt.datetime | None) -> None:
+                known: dict[tuple[str, str], tuple[str, str, str]], now: dt.datetime,
+                report: Report, received_at: dt.datetime | None) -> None:
     ref = row.get("reference", "")
     if not ref:
         report.errors.append(RowError(number, "reference", "必填 / required"))
         return
     try:
         payload = to_payload(row)
+        key = f"regulator:{payload['source']}:{ref}"
+        fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
+                                     .encode()).hexdigest()
+        other_phones = payload.pop("other_phones", [])
         if (payload["source"], ref) in known:
-            report.duplicates += 1
+            _already(report, number, key, fingerprint, known[payload["source"], ref])
             return
         check_transferred_at(payload["received_at"], now)
         due = regulator_due(row.get("regulator_due", ""), payload["received_at"])
@@ -461,13 +438,10 @@ def _import_row(principal: Principal, name: str, number: int, row: dict[str, str
         report.errors.extend(RowError(number, _field(e["loc"]), validation_message(dict(e)))
                              for e in exc.errors())
         return
-    fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str)
-                                 .encode()).hexdigest()
     try:
         with transaction.atomic():
-            registered = register_complaint(
-                principal, data_in, idempotency_key=f"regulator:{payload['source']}:{ref}",
-                request_hash=fingerprint)
+            registered = register_complaint(principal, data_in, idempotency_key=key,
+                                            request_hash=fingerprint)
             if registered.created:
                 record_system_event(
                     registered.complaint.pk, "regulator_transfer",
@@ -479,11 +453,18 @@ def _import_row(principal: Principal, name: str, number: int, row: dict[str, str
                 if due is not None:
                     clocks.track_regulator_due(registered.complaint.pk,
                                               registered.complaint.received_at, due)
+                if other_phones:
+                    record_system_event(
+                        registered.complaint.pk, "note",
+                        {"text": "转办文件中的其他联系电话 / other phone numbers in the transfer "
+                                 f"file: {'、'.join(other_phones)}"},
+                        actor_label=principal.label, actor_id=principal.user_id,
+                        bump_version=False)
     except ActionError as exc:
         if exc.code == "idempotency_mismatch" or exc.code == "duplicate_reference":
-            report.errors.append(RowError(
-                number, "reference", "已以不同内容导入过，请在投诉上更正 / already "
-                "imported with different content; correct it on the complaint"))
+            earlier = Complaint.objects.filter(source=payload["source"], external_ref=ref) \
+                .values_list("idempotency_key", "request_hash", "number").first()
+            _already(report, number, key, fingerprint, earlier or ("", "", ""))
         else:
             report.errors.extend(RowError(number, FIELD_OF.get(f, f), m)
                                  for f, m in exc.errors or [("row", exc.detail)])

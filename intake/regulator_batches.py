@@ -126,12 +126,13 @@ def _save_step(batch: RegulatorBatch, report: regulator.Report, rows: int) -> No
     batch.processed += rows
     batch.created += len(report.created)
     batch.duplicates += report.duplicates
+    batch.changed += report.changed
     batch.failed += report.failed
     room = regulator.MAX_ERRORS - len(batch.errors)
     batch.errors = batch.errors + [e.as_dict() for e in report.errors[:max(room, 0)]]
     batch.claimed_until = timezone.now() + LEASE
-    batch.save(update_fields=["processed", "created", "duplicates", "failed", "errors",
-                              "claimed_until"])
+    batch.save(update_fields=["processed", "created", "duplicates", "changed", "failed",
+                              "errors", "claimed_until"])
 
 
 def _finish(batch: RegulatorBatch, status: str, problem: str = "") -> None:
@@ -142,5 +143,6 @@ def _finish(batch: RegulatorBatch, status: str, problem: str = "") -> None:
     batch.status, batch.claimed_until, batch.finished_at = status, None, timezone.now()
     batch.save(update_fields=["status", "claimed_until", "finished_at", "errors", "upload"])
     logger.info("regulator batch %d %s: %d of %d rows, %d registered, %d already imported, "
-                "%d refused", batch.pk, status, batch.processed, batch.rows, batch.created,
-                batch.duplicates, batch.failed)
+                "%d already imported with different content, %d refused", batch.pk, status,
+                batch.processed, batch.rows, batch.created, batch.duplicates, batch.changed,
+                batch.failed)

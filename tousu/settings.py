@@ -281,6 +281,11 @@ TOUSU_IMAP_MAILBOX = env_str("TOUSU_IMAP_MAILBOX", "INBOX")
 TOUSU_IMAP_DONE_MAILBOX = env_str("TOUSU_IMAP_DONE_MAILBOX", "")
 TOUSU_IMAP_POLL_S = env_int("TOUSU_IMAP_POLL_S", 60)
 TOUSU_MAX_MAIL_BYTES = env_int("TOUSU_MAX_MAIL_BYTES", 50 * 1024 * 1024)
+# The bank's own mail domains (comma-separated, e.g. "bank.example,branch.bank.example"; a
+# subdomain counts). Mail from them, or from an active staff member's address, is a branch
+# forwarding a customer's mail: the original sender is registered, or it is held for an agent.
+TOUSU_BANK_MAIL_DOMAINS = [d.strip().lower().lstrip("@") for d in
+                           env_list("TOUSU_BANK_MAIL_DOMAINS", []) if d.strip()]
 # Inbound SMS webhook: HMAC-SHA256 shared with the gateway (empty: the webhook is off), and the
 # accepted clock difference; a nonce is accepted once within it.
 TOUSU_SMS_WEBHOOK_SECRET = env_str("TOUSU_SMS_WEBHOOK_SECRET", "")

@@ -87,7 +87,7 @@ def test_a_row_changed_after_import_is_not_registered_again(cast: Any) -> None:
     import_file(cast.principal("agent"), "t.csv", csv_bytes(GOOD[:1]))
     changed = GOOD[0].replace("分期手续费未告知", "分期手续费未告知（补充）")
     report = import_file(cast.principal("agent"), "t.csv", csv_bytes([changed]))
-    assert report.duplicates == 1 and not report.created  # the reference decides
+    assert report.changed == 1 and not report.created  # the reference decides
     assert Complaint.objects.count() == 1
 
 
