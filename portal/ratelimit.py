@@ -4,6 +4,8 @@ processes of one machine, kept over restarts; tousu.envconf.cache_settings)."""
 
 import hashlib
 import hmac
+import ipaddress
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -21,14 +25,32 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def client_address(meta: Mapping[str, Any]) -> str:
-    """client_ip from a request's META or a WSGI environ (gunicorn's access log, ops.gunicorn)."""
+    """client_ip from a request's META or a WSGI environ (gunicorn's access log, ops.gunicorn).
+    X-Forwarded-For counts only from a peer in TOUSU_PROXY_ADDRESSES."""
     remote = str(meta.get("REMOTE_ADDR", ""))
     proxies = settings.TOUSU_TRUSTED_PROXIES
     hops = [hop.strip() for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")
             if hop.strip()]
-    if proxies <= 0 or not hops:
+    if proxies <= 0 or not hops or not _from_proxy(remote):
         return remote
     return hops[-proxies] if len(hops) >= proxies else hops[0]
+
+
+def _from_proxy(remote: str) -> bool:
+    try:
+        peer = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    if any(peer in network for network in settings.TOUSU_PROXY_ADDRESSES):
+        return True
+    if not _warned:
+        _warned.append(remote)
+        logger.warning("X-Forwarded-For from %s, not a proxy of TOUSU_PROXY_ADDRESSES: ignored, "
+                       "the connection's address counts", remote)
+    return False
+
+
+_warned: list[str] = []  # once a process: a misconfigured proxy list, or a client forging
 
 
 def retry_after(window_s: int) -> int:

@@ -1,5 +1,6 @@
 """Typed readers for environment variables that fail fast on a bad value."""
 
+import ipaddress
 import os
 from urllib.parse import quote, unquote, urlparse
 
@@ -37,6 +38,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, default: list[str]) -> tuple[Network, ...]:
+    """Addresses and networks ("10.0.0.5, 10.1.0.0/16, ::1"), refused at start when unreadable."""
+    try:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in env_list(name, default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
 
 
 PREPARE_AFTER = 5  # runs of a statement before psycopg has PostgreSQL prepare it

@@ -10,7 +10,15 @@ from pathlib import Path
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from tousu.envconf import cache_settings, database_from_url, env_bool, env_int, env_list, env_str
+from tousu.envconf import (
+    cache_settings,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TOUSU_VAR_DIR", str(BASE_DIR / "var")))
@@ -124,6 +132,7 @@ AXES_FAILURE_LIMIT = env_int("TOUSU_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("TOUSU_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_LOCKOUT_CALLABLE = "ops.lockout.lockout"  # a bilingual page that says for how long
+AXES_CLIENT_IP_CALLABLE = "ops.lockout.sign_in_address"  # behind the proxy, the client's
 # Lock by user name alone on purpose: an attacker rotating addresses must not get more guesses
 # at one staff account (axes suggests adding the address, which would allow exactly that).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -196,6 +205,9 @@ if env_bool("TOUSU_BEHIND_TLS_PROXY", False):
 # How many proxies in front append to X-Forwarded-For: the portal's rate limits then count the
 # hop the nearest of them did not add (portal/ratelimit.py); 0 (default): REMOTE_ADDR.
 TOUSU_TRUSTED_PROXIES = env_int("TOUSU_TRUSTED_PROXIES", 0)
+# The nearest proxy's own addresses: X-Forwarded-For from any other peer (a client reaching a
+# web server directly) is ignored, so it can forge neither the rate-limit key nor the log.
+TOUSU_PROXY_ADDRESSES = env_networks("TOUSU_PROXY_ADDRESSES", ["127.0.0.0/8", "::1"])
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if TOUSU_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading is a promise to browsers that is slow to take back: only on request.

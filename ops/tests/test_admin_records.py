@@ -55,3 +55,14 @@ def test_the_sign_in_log_is_read_only_but_a_lock_can_be_lifted(settings: Any) ->
     assert client.post(delete, {"post": "yes"}).status_code == 302  # the unlock
     assert LogEntry.objects.filter(action_flag=DELETION, object_id=str(attempt.pk)).exists()
     assert _sign_in("a-long-staff-password") == 302
+
+
+def test_a_sign_in_behind_the_proxy_is_recorded_with_the_clients_address(settings: Any) -> None:
+    settings.TOUSU_TRUSTED_PROXIES = 1
+    get_user_model().objects.create_user("li.lei", password="a-long-staff-password")
+    Client(REMOTE_ADDR="127.0.0.1").post("/login/", {"username": "li.lei", "password": "wrong"},
+                                         HTTP_X_FORWARDED_FOR="203.0.113.9")
+    Client(REMOTE_ADDR="127.0.0.1").post("/login/", {"username": "li.lei", "password": "wrong"},
+                                         HTTP_X_FORWARDED_FOR="not-an-address")
+    assert sorted(AccessAttempt.objects.values_list("ip_address", flat=True)) == [
+        "127.0.0.1", "203.0.113.9"]

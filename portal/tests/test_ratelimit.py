@@ -1,6 +1,7 @@
 """The portal's rate limits: counted in a cache every process shares, per customer address
 behind trusted proxies, and answered with when to try again."""
 
+import ipaddress
 import re
 from typing import Any
 
@@ -66,7 +67,11 @@ def test_the_counts_are_kept_in_the_shared_table() -> None:
         assert cursor.fetchone()[0] == 1
 
 
+PROXY = (ipaddress.ip_network("10.0.0.1"),)
+
+
 def test_client_ip_takes_the_hop_the_trusted_proxy_added(settings: Any) -> None:
+    settings.TOUSU_PROXY_ADDRESSES = PROXY
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1",
                                    HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
     settings.TOUSU_TRUSTED_PROXIES = 0
@@ -78,8 +83,20 @@ def test_client_ip_takes_the_hop_the_trusted_proxy_added(settings: Any) -> None:
     assert client_ip(RequestFactory().get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
 
 
+def test_a_forwarded_address_counts_only_from_the_proxy_itself(settings: Any) -> None:
+    """A client reaching a web server directly (not through the proxy) cannot pick its own
+    rate-limit key or the address the log shows."""
+    settings.TOUSU_TRUSTED_PROXIES = 1
+    settings.TOUSU_PROXY_ADDRESSES = PROXY
+    forged = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(forged) == "10.0.0.9"
+    settings.TOUSU_PROXY_ADDRESSES = (ipaddress.ip_network("10.0.0.0/24"),)
+    assert client_ip(forged) == "1.2.3.4"
+
+
 def test_customers_behind_the_proxy_have_their_own_buckets(cast: Any, settings: Any) -> None:
     settings.TOUSU_TRUSTED_PROXIES = 1
+    settings.TOUSU_PROXY_ADDRESSES = PROXY
     client = Client(REMOTE_ADDR="10.0.0.1")
     for i in range(10):
         assert client.post("/portal/track/", {"number": f"TS-20000101-{i:06d}"},
