@@ -117,8 +117,10 @@ def _kind_of_digits(raw: str, before: str) -> tuple[str, bool] | None:
     plain = digits.rstrip("Xx")
     if len(digits) == 18 and " " not in raw and cn_id_valid(digits):
         return "cn_id", True
-    if digits != plain:  # a trailing X belongs only to an ID number
-        return ("cn_id", False) if len(digits) == 18 else None
+    if digits != plain:  # a trailing X belongs only to an ID number; a long run is masked
+        if len(digits) == 18:
+            return "cn_id", False
+        return ("account", False) if len(plain) >= 10 else None
     if re.fullmatch(r"1[3-9]\d{9}", digits):
         return "phone", True
     if 13 <= len(digits) <= 19 and luhn_valid(digits):

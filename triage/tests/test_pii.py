@@ -109,6 +109,13 @@ def test_a_mistyped_id_number_is_still_masked_but_not_valid() -> None:
     assert "110105194912310021" not in mask_text("身份证110105194912310021")
 
 
+def test_an_id_number_glued_to_digits_before_it_is_still_masked() -> None:
+    """A log line or an export may run a field into the ID (a 19- or 20-digit run ending in X):
+    no ID number and no card, yet never shown whole."""
+    for text in ("id:0011010519491231002X end", "编号9911010519491231002x"):
+        assert "11010519491231002" not in mask_text(text), text
+
+
 def test_numbers_written_with_spaces_dashes_or_full_width_digits_are_masked() -> None:
     id_number = "11010519491231002X"
     cases = {
