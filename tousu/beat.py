@@ -22,6 +22,7 @@ class Job:
     target: str  # "module:function", called with no argument
     every: dt.timedelta | None = None  # run at this interval ...
     daily_at: dt.time | None = None  # ... or once a day at this local time
+    bulk: bool = False  # Celery: on the `bulk` queue, with the long time limit of training
 
 
 JOBS = [
@@ -41,6 +42,9 @@ JOBS = [
         every=dt.timedelta(hours=1)),
     # Does nothing unless TOUSU_RETENTION_PURGE_AUTO is on (privacy.purge.scheduled_purge).
     Job("retention purge", "privacy.purge:scheduled_purge", daily_at=dt.time(2, 30)),
+    # Does nothing unless TOUSU_TRIAGE_RETRAIN is on; trains at most once an ISO week.
+    Job("retrain triage", "triage.retrain:scheduled_retrain", daily_at=dt.time(3, 30),
+        bulk=True),
 ]
 _started = threading.Event()
 

@@ -18,6 +18,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.imports = ("tousu.tasks",)
 # Outbox rows whose kick was lost (a crash, Redis briefly down) or whose retry came due.
 OUTBOX_SWEEP = dt.timedelta(seconds=30)
+BULK_TIME_LIMIT_S = 3600  # a beat job on the bulk queue: training takes minutes
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -37,8 +38,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             expires = 3600.0
         else:
             continue
+        options: dict[str, Any] = {"expires": expires}
+        if job.bulk:
+            options |= {"queue": "bulk", "time_limit": BULK_TIME_LIMIT_S,
+                        "soft_time_limit": BULK_TIME_LIMIT_S - 60}
         schedule[job.name] = {"task": "tousu.tasks.run_job", "schedule": every,
-                              "args": (job.target,), "options": {"expires": expires}}
+                              "args": (job.target,), "options": options}
     schedule["deliver the outbox"] = {
         "task": "tousu.tasks.deliver_outbox", "schedule": OUTBOX_SWEEP,
         "options": {"expires": OUTBOX_SWEEP.total_seconds()}}

@@ -324,6 +324,15 @@ TOUSU_RETENTION_ACCESS_LOG_YEARS = env_int("TOUSU_RETENTION_ACCESS_LOG_YEARS", 5
 # The beat runs the same purge daily at 02:30 local time when this is on; off by default, so a
 # bank turns it on once it has reviewed the periods above (`purge_expired --dry-run`).
 TOUSU_RETENTION_PURGE_AUTO = env_bool("TOUSU_RETENTION_PURGE_AUTO", False)
+# Triage retraining (triage/retrain.py): "weekly" retrains at 03:30 local time on the first
+# beat run of each ISO week when staff decided suggestions since the active model, and activates
+# the new model only if it is not worse on held-out confirmed complaints. Off by default: in the
+# embedded default the training (1-4 CPU minutes) runs inside a web server process; with Celery
+# it runs on the `bulk` queue.
+TOUSU_TRIAGE_RETRAIN = env_str("TOUSU_TRIAGE_RETRAIN", "off")
+if TOUSU_TRIAGE_RETRAIN not in {"off", "weekly"}:
+    raise ImproperlyConfigured(
+        f"TOUSU_TRIAGE_RETRAIN must be off or weekly, got {TOUSU_TRIAGE_RETRAIN!r}")
 
 # The production profile's background work (TOUSU_TASKS=celery): Redis is the broker; beat's
 # schedule is tousu/beat.py's JOBS (tousu/celery.py). Empty: no Redis (the embedded default).

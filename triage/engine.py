@@ -7,14 +7,20 @@ costs numpy and scipy only).
 
 Models are versioned files (`<VAR_DIR>/models/triage-<version>.npz`): numpy arrays and a JSON
 header, read with allow_pickle=False, so loading a model file cannot run code. `ACTIVE` in the
-same folder names the version in use; each process loads it once (`active()`)."""
+same folder names the version in use (written by an atomic rename, as each model file is:
+a half-written file is never read); each process loads it once and looks at ACTIVE again at
+most every RELOAD_CHECK_S (`active()`)."""
 
 import datetime as dt
 import hashlib
 import io
 import json
+import logging
+import os
 import re
 import threading
+import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,8 @@ import scipy.sparse as sp
 from django.conf import settings
 
 from triage.features import CharTfidf
+
+log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2 added a head's pair refiners; a format 1 file (none) still loads
 READABLE = (1, 2)
@@ -210,14 +218,25 @@ def save(model: TriageModel, directory: Path | None = None, *, activate: bool = 
     stamp = dt.datetime.fromisoformat(model.created_at).strftime("%Y%m%d-%H%M%S")
     model.version = f"{stamp}-{hashlib.sha256(content).hexdigest()[:8]}"
     path = directory / f"triage-{model.version}.npz"
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(content)
-    partial.replace(path)
+    _write_atomically(path, content)
     if activate:
-        (directory / "ACTIVE.partial").write_text(model.version + "\n")
-        (directory / "ACTIVE.partial").replace(directory / "ACTIVE")
+        _write_atomically(directory / "ACTIVE", f"{model.version}\n".encode())
         forget()  # this process now loads the new version on its next use
     return path
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Write beside `path` under a name of this writer's own, flush it to disk, then rename it
+    over `path`: a reader finds the old file or the whole new one, never a part."""
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        with partial.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def load(path: Path) -> TriageModel:
@@ -264,28 +283,76 @@ def active_path(directory: Path | None = None) -> Path | None:
     return found[-1] if found else None
 
 
+# How often a process looks for a newly activated version (one read of ACTIVE then): the
+# classification path pays one clock read per call in between, never a file system call.
+RELOAD_CHECK_S = 10.0
+
+
+@dataclass
+class _Holder:
+    model: TriageModel | None = None
+    path: Path | None = None
+    next_check: float = 0.0  # time.monotonic() of the next look at ACTIVE
+    pinned: bool = False  # set by use(): never replaced from the files
+    failed: tuple[Path, int] | None = None  # a file that would not load, and its mtime
+
+
 _lock = threading.Lock()
-_loaded: dict[str, TriageModel | None] = {}
+_holder = _Holder()
 
 
 def active() -> TriageModel | None:
-    """The active model, loaded once per process; None when no model has been trained."""
-    if "model" in _loaded:
-        return _loaded["model"]
+    """The active model; None when no model has been trained. Loaded once per process, then
+    replaced within RELOAD_CHECK_S when another process activates a new version (a scheduled
+    retraining, `train_triage`), without a restart. A version that fails to load is logged and
+    the one in use is kept."""
+    holder = _holder
+    if holder.pinned or time.monotonic() < holder.next_check:
+        return holder.model
     with _lock:
-        if "model" not in _loaded:
-            path = active_path()
-            _loaded["model"] = load(path) if path else None
-    return _loaded["model"]
+        if not holder.pinned and time.monotonic() >= holder.next_check:
+            _reload(holder)
+    return holder.model
+
+
+def _reload(holder: _Holder) -> None:
+    holder.next_check = time.monotonic() + RELOAD_CHECK_S
+    try:
+        path = active_path()
+    except OSError:
+        log.exception("triage: cannot read the active model's name; keeping %s",
+                      holder.model.version if holder.model else "none")
+        return
+    if path is None or path == holder.path:
+        return
+    try:
+        stamp = (path, path.stat().st_mtime_ns)
+    except OSError:  # removed since ACTIVE was read: the next look finds what replaced it
+        return
+    if stamp == holder.failed:
+        return  # tried again only once the file is written anew
+    try:
+        model = load(path)
+    except Exception:  # a damaged or unreadable file: serve on with the model in use
+        log.exception("triage: cannot load %s; keeping %s", path.name,
+                      holder.model.version if holder.model else "none")
+        holder.failed = stamp
+        return
+    if holder.model is not None:
+        log.info("triage: model %s replaces %s", model.version, holder.model.version)
+    holder.model, holder.path, holder.failed = model, path, None
 
 
 def forget() -> None:
-    """Drop the loaded model (after training, and in tests)."""
+    """Drop the loaded model: the next use loads the active version (after training, and in
+    tests)."""
+    global _holder
     with _lock:
-        _loaded.clear()
+        _holder = _Holder()
 
 
 def use(model: TriageModel | None) -> None:
-    """Make `model` the one this process uses (tests, benchmarks)."""
+    """Make `model` the one this process uses, whatever the files say (tests, benchmarks)."""
+    global _holder
     with _lock:
-        _loaded["model"] = model
+        _holder = _Holder(model=model, pinned=True)

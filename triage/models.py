@@ -57,3 +57,37 @@ class TriageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"triage of {self.complaint_id}"
+
+
+class RetrainOutcome(models.TextChoices):
+    RUNNING = "running", "进行中 Running"
+    KEPT = "kept", "已启用 Kept (activated)"
+    REJECTED = "rejected", "已拒绝 Rejected (old model kept)"
+    SKIPPED = "skipped", "未训练 Skipped"
+    FAILED = "failed", "失败 Failed"
+
+
+class RetrainRun(models.Model):
+    """One scheduled retraining (triage/retrain.py). `period` is unique: the row is the claim,
+    so several processes' schedulers and a retried task train at most once a period. It keeps
+    the decision and its figures: the candidate's and the active model's accuracy on the
+    held-out staff-confirmed complaints."""
+
+    period = models.CharField(max_length=16, unique=True)  # ISO week, e.g. 2026-W48
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=RetrainOutcome.choices,
+                               default=RetrainOutcome.RUNNING)
+    reason = models.TextField(blank=True)
+    previous_version = models.CharField(max_length=64, blank=True)
+    candidate_version = models.CharField(max_length=64, blank=True)  # saved only when kept
+    new_decisions = models.IntegerField(default=0)  # since the previous model
+    trained_decisions = models.IntegerField(default=0)
+    # per head: {"n", "old": {accuracy, macro_f1, correct}, "new": {...}}
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.outcome}"

@@ -338,19 +338,49 @@ def _columns(examples: list[Example]) -> tuple[list[str], list[str]]:
     return [e.text for e in examples], [e.label for e in examples]
 
 
-def feedback() -> dict[str, list[Example]]:
-    """Staff decisions on suggestions (accepted or overridden), per head: the bank's own
-    confirmed examples."""
+@dataclass(frozen=True)
+class Decision:
+    """A staff decision on a suggestion: the confirmed example and when it was made."""
+
+    head: str
+    example: Example
+    decided_at: dt.datetime | None
+
+
+def decisions() -> list[Decision]:
+    """Staff decisions on suggestions (accepted or overridden), oldest first: the bank's own
+    confirmed examples. Not those of anonymised complaints: their text is a placeholder."""
+    from privacy.models import AnonymisedComplaint
     from triage.models import Suggestion, SuggestionStatus
     from triage.service import classification_text
 
-    found: dict[str, list[Example]] = {}
     decided = (Suggestion.objects.exclude(status=SuggestionStatus.PENDING)
-               .exclude(chosen_label="").select_related("complaint").order_by("pk"))
-    for s in decided.iterator(chunk_size=1000):
-        text = classification_text(s.complaint)
-        found.setdefault(s.head, []).append(Example(text, s.chosen_label, s.complaint.number))
-    return found
+               .exclude(chosen_label="")
+               .exclude(complaint_id__in=AnonymisedComplaint.objects.values("complaint_id"))
+               .select_related("complaint").order_by("pk"))
+    return [Decision(s.head, Example(classification_text(s.complaint), s.chosen_label,
+                                     s.complaint.number), s.decided_at)
+            for s in decided.iterator(chunk_size=1000)]
+
+
+def by_head(found: list[Decision]) -> dict[str, list[Example]]:
+    heads: dict[str, list[Example]] = {}
+    for decision in found:
+        heads.setdefault(decision.head, []).append(decision.example)
+    return heads
+
+
+def feedback() -> dict[str, list[Example]]:
+    """Staff decisions per head."""
+    return by_head(decisions())
+
+
+def decisions_info(found: list[Decision]) -> dict[str, Any]:
+    """What a model records of the staff decisions it was trained on: how many, and the time of
+    the latest (decisions after it are new to the model: triage/retrain.py)."""
+    times = [d.decided_at for d in found if d.decided_at is not None]
+    return {"decisions": len(found),
+            "decisions_through": max(times).isoformat() if times else None}
 
 
 def default_datasets(corpus: Corpus, extra: dict[str, list[Example]] | None = None
@@ -368,11 +398,12 @@ def train_default(directory: Path | None = None, *, with_feedback: bool = True,
                   extra: dict[str, list[Example]] | None = None) -> TriageModel:
     started = dt.datetime.now(dt.UTC)
     examples = {k: list(v) for k, v in (extra or {}).items()}
-    if with_feedback:
-        for head, found in feedback().items():
-            examples.setdefault(head, []).extend(found)
+    staff = decisions() if with_feedback else []
+    for head, found in by_head(staff).items():
+        examples.setdefault(head, []).extend(found)
     model = train(default_datasets(load_corpus(directory), examples),
                   info={"data_dir": str(directory or data.data_dir()),
-                        "feedback": {k: len(v) for k, v in examples.items()}})
+                        "feedback": {k: len(v) for k, v in examples.items()},
+                        **decisions_info(staff)})
     model.info["train_s"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1)
     return model
