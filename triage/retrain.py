@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 CHECK_SHARE = 0.2  # of the new decisions, held out to compare the two models
 MIN_CHECK = 5  # fewer held-out complaints measure nothing: the decisions wait for next week
 TOLERANCE = 0.01  # a share of the held-out complaints the candidate may lose on a head
+STALE_CLAIM = dt.timedelta(hours=2)  # twice the job's Celery time limit (tousu/celery.py)
 
 
 def period_of(now: dt.datetime) -> str:
@@ -70,13 +71,17 @@ def scheduled_retrain(now: dt.datetime | None = None) -> RetrainRun | None:
         return None
     now = now or timezone.now()
     period = period_of(now)
-    if RetrainRun.objects.filter(period=period).exists():
-        return None
-    try:
-        with transaction.atomic():
-            run = RetrainRun.objects.create(period=period, started_at=now)
-    except IntegrityError:
-        return None  # another process claimed the week in between
+    claimed = RetrainRun.objects.filter(period=period).first()
+    if claimed is not None:
+        run = _take_over(claimed, now)
+        if run is None:
+            return None
+    else:
+        try:
+            with transaction.atomic():
+                run = RetrainRun.objects.create(period=period, started_at=now)
+        except IntegrityError:
+            return None  # another process claimed the week in between
     try:
         retrain(run)
     except Exception as exc:  # the data directory gone, a time limit: next week tries again
@@ -87,6 +92,21 @@ def scheduled_retrain(now: dt.datetime | None = None) -> RetrainRun | None:
     run.save()
     log.info("triage retraining %s: %s; %s", period, run.outcome, run.reason)
     return run
+
+
+def _take_over(claimed: RetrainRun, now: dt.datetime) -> RetrainRun | None:
+    """The week's run again when the one that claimed it is still "running" long after any
+    worker's time limit (killed with its worker); None while it may still be training or once
+    it ended."""
+    if claimed.outcome != RetrainOutcome.RUNNING or claimed.started_at > now - STALE_CLAIM:
+        return None
+    if not RetrainRun.objects.filter(pk=claimed.pk, outcome=RetrainOutcome.RUNNING,
+                                     started_at=claimed.started_at).update(started_at=now):
+        return None  # another process took it over first
+    log.warning("triage retraining %s: the run started %s never finished; trying again",
+                claimed.period, claimed.started_at)
+    claimed.started_at = now
+    return claimed
 
 
 def retrain(run: RetrainRun) -> None:

@@ -198,3 +198,14 @@ def test_decisions_on_anonymised_complaints_are_not_training_examples(register: 
     AnonymisedComplaint.objects.create(complaint=complaint, at=DECIDED,
                                        retained_until=DECIDED.date())
     assert training.feedback() == {}
+
+
+def test_a_run_whose_worker_died_is_taken_over_once_its_time_is_long_past(
+        weekly: engine.TriageModel) -> None:
+    stuck = RetrainRun.objects.create(period="2026-W48", started_at=MONDAY - dt.timedelta(hours=1))
+    assert retrain.scheduled_retrain(MONDAY) is None  # it may still be training
+    RetrainRun.objects.filter(pk=stuck.pk).update(started_at=MONDAY - dt.timedelta(hours=3))
+    run = retrain.scheduled_retrain(MONDAY)
+    assert run is not None and run.pk == stuck.pk and run.started_at == MONDAY
+    assert run.outcome == "skipped"  # no new decisions: ended, not stuck at running
+    assert retrain.scheduled_retrain(MONDAY + dt.timedelta(hours=5)) is None
