@@ -9,6 +9,7 @@ class ClocksConfig(AppConfig):
     def ready(self) -> None:
         from clocks import calendar, packs, sweeper
         from clocks.models import ClosureDay
+        from org import cache
 
         # Fail fast on a bad TOUSU_RULE_PACK, override or warning lead, not at the first intake;
         # every pack, since complaints keep the pack they were registered under and each action
@@ -17,7 +18,7 @@ class ClocksConfig(AppConfig):
         packs.actions_meeting()
         calendar.check_cn_schedule()  # the hand-edited next year's schedule
         sweeper.warning_leads()
-        post_save.connect(calendar.clear_closures, sender=ClosureDay,
-                          dispatch_uid="clocks-closures-save")
-        post_delete.connect(calendar.clear_closures, sender=ClosureDay,
+        # Cached in org.cache, so other processes see a change at their next request.
+        post_save.connect(cache.changed, sender=ClosureDay, dispatch_uid="clocks-closures-save")
+        post_delete.connect(cache.changed, sender=ClosureDay,
                             dispatch_uid="clocks-closures-delete")

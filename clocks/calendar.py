@@ -11,26 +11,32 @@
   fixes (FIXED_BUSINESS_DAYS: uk-eaw). They never move a calendar-day deadline: Civil Code Art. 203
   rolls a last day only past statutory rest days, and a bank's own closure does not extend a
   period the regulation sets.
+- Open days (ClosureDay of kind `open`): a listed weekday holiday on which the bank is open, a
+  business day after all, in a calendar whose business days are the days the institution is open
+  (OPEN_DAY_CALENDARS: us, 12 CFR 1005.2(d)), so they shorten business-day counts there. Refused
+  elsewhere: China's rest days are statutory, England and Wales' business days are DISP's. Like
+  closures they never move a calendar-day deadline: a roll goes past the law's rest days, whatever
+  the bank does on them.
 
-Holiday sets are built once per (calendar, year) and kept; closure days are kept CLOSURES_TTL
-seconds and dropped in this process whenever one is saved or deleted.
+Holiday sets are built once per (calendar, year) and kept; the bank's days are kept in org.cache,
+dropped whenever one is saved or deleted (in other processes at their next request).
 """
 
 import datetime as dt
 import json
 import logging
-import threading
-import time
 from functools import cache
 from pathlib import Path
 
 import holidays as holiday_lib
 from chinese_calendar import constants as cn_constants
 
+from clocks.choices import BankDayKind
+from org import cache as org_cache
+
 logger = logging.getLogger(__name__)
 
 CN_SCHEDULE_FILE = Path(__file__).resolve().parent / "data" / "cn_schedule.json"
-CLOSURES_TTL = 30.0
 ONE_DAY = dt.timedelta(days=1)
 MAX_SCAN_DAYS = 400  # a run of rest days longer than this is a data error, not a calendar
 
@@ -123,7 +129,13 @@ def is_rest_day(calendar: str, day: dt.date) -> bool:
 
 
 def is_business_day(calendar: str, day: dt.date) -> bool:
-    return not is_rest_day(calendar, day) and day not in closure_days(calendar)
+    closed, opened = bank_days(calendar)
+    return _business(calendar, day, closed, opened)
+
+
+def _business(calendar: str, day: dt.date, closed: frozenset[dt.date],
+              opened: frozenset[dt.date]) -> bool:
+    return day in opened or (not is_rest_day(calendar, day) and day not in closed)
 
 
 def next_working_day(calendar: str, day: dt.date) -> dt.date:
@@ -138,24 +150,24 @@ def next_working_day(calendar: str, day: dt.date) -> dt.date:
 def add_business_days(calendar: str, day: dt.date, count: int) -> dt.date:
     """The `count`-th business day after `day` (`day` itself is never counted: "the third
     business day after the day of receipt"); 0 gives `day`."""
-    closed = closure_days(calendar)
+    closed, opened = bank_days(calendar)
     left = count
     for _ in range(count + MAX_SCAN_DAYS):
         if left <= 0:
             return day
         day += ONE_DAY
-        if not is_rest_day(calendar, day) and day not in closed:
+        if _business(calendar, day, closed, opened):
             left -= 1
     raise CalendarError(f"cannot count {count} business days from {day}")
 
 
 def business_days_between(calendar: str, start: dt.date, end: dt.date) -> int:
     """Business days in (start, end]: how many a pause from `start` to `end` held back."""
-    closed = closure_days(calendar)
+    closed, opened = bank_days(calendar)
     count, day = 0, start
     while day < end:
         day += ONE_DAY
-        if not is_rest_day(calendar, day) and day not in closed:
+        if _business(calendar, day, closed, opened):
             count += 1
     return count
 
@@ -169,34 +181,56 @@ def next_cn_working_day(day: dt.date) -> dt.date:
     return next_working_day("cn", day)
 
 
-# Bank closure days ------------------------------------------------------------------------------
-
-_closures_lock = threading.Lock()
-_closures: dict[str, tuple[float, frozenset[dt.date]]] = {}
-
+# The bank's closure and open days -------------------------------------------------------------
 
 # Calendars whose business days the regulation fixes, whatever the bank does: the FCA
 # Glossary's "business day" is any day but a weekend, Christmas Day, Good Friday or a bank
 # holiday, so a closure of the bank's never lengthens a DISP period. (Reg E and Reg Z count
 # the days the institution is open: closures count in `us`.)
 FIXED_BUSINESS_DAYS = frozenset({"uk-eaw"})
+# Calendars whose business days are the days the institution is open to the public for
+# substantially all its business (Reg E 12 CFR 1005.2(d); Reg Z and Reg X likewise): there a
+# listed holiday the bank is open on is a business day.
+OPEN_DAY_CALENDARS = frozenset({"us"})
 
 
-def closure_days(calendar: str) -> frozenset[dt.date]:
+def open_day_refusal(calendar: str, day: dt.date | None) -> str | None:
+    """Why the bank may not declare `day` an open day in `calendar` (None: it may)."""
+    if calendar == "cn":
+        return ("中国日历的工作日与休息日由国务院安排，银行不能将法定节假日设为营业日 / the cn "
+                "calendar's working and rest days are statutory (State Council schedule): the "
+                "bank cannot declare a public holiday a business day")
+    if calendar not in OPEN_DAY_CALENDARS:
+        return ("此日历的工作日由监管规定，银行营业不影响期限 / this calendar's business days are "
+                "set by the regulator (FCA Glossary): the bank being open does not move its "
+                "deadlines")
+    if day is not None and (day.weekday() >= 5 or not is_rest_day(calendar, day)):
+        return ("只能将此日历列出的工作日节假日设为营业日 / only a holiday this calendar lists on "
+                "a weekday can be declared an open day")
+    return None
+
+
+def bank_days(calendar: str) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(closed, open) days the bank declared for `calendar`, each only where it counts."""
     if calendar in FIXED_BUSINESS_DAYS:
-        return frozenset()
-    now = time.monotonic()
-    entry = _closures.get(calendar)
-    if entry is not None and entry[0] > now:
-        return entry[1]
-    from clocks.models import ClosureDay
+        return frozenset(), frozenset()
 
-    days = frozenset(ClosureDay.objects.filter(calendar=calendar).values_list("day", flat=True))
-    with _closures_lock:
-        _closures[calendar] = (now + CLOSURES_TTL, days)
+    def load() -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+        from clocks.models import ClosureDay
+
+        rows = list(ClosureDay.objects.filter(calendar=calendar).values_list("day", "kind"))
+        opened = (frozenset(day for day, kind in rows if kind == BankDayKind.OPEN)
+                  if calendar in OPEN_DAY_CALENDARS else frozenset())
+        return frozenset(day for day, kind in rows if kind == BankDayKind.CLOSED), opened
+
+    days: tuple[frozenset[dt.date], frozenset[dt.date]]
+    days = org_cache.remember("bank-days", calendar, load)
     return days
 
 
-def clear_closures(*args: object, **kwargs: object) -> None:
-    with _closures_lock:
-        _closures.clear()
+def closure_days(calendar: str) -> frozenset[dt.date]:
+    return bank_days(calendar)[0]
+
+
+def open_days(calendar: str) -> frozenset[dt.date]:
+    return bank_days(calendar)[1]

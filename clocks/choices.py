@@ -61,3 +61,10 @@ class ClockCalendar(models.TextChoices):
     CN = "cn", "中国（含调休） China"
     UK_EAW = "uk-eaw", "England and Wales"
     US = "us", "US federal"
+
+
+class BankDayKind(models.TextChoices):
+    """What the bank declares of a day in a calendar (ClosureDay.kind)."""
+
+    CLOSED = "closed", "停业 Closed"
+    OPEN = "open", "营业 Open"  # on a listed holiday; only where business days are open days

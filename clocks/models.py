@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from clocks.choices import ClockCalendar, DeadlineKind, DeadlineStatus, Obligation
+from clocks.choices import BankDayKind, ClockCalendar, DeadlineKind, DeadlineStatus, Obligation
 
 
 class Deadline(models.Model):
@@ -73,12 +73,16 @@ class Deadline(models.Model):
 
 
 class ClosureDay(models.Model):
-    """A day the bank is closed on top of the public holidays of a calendar (a local holiday, a
-    system cut-over). Not a business day in that calendar; never lengthens a calendar-day period
-    (see clocks/calendar.py). Changes apply to deadlines computed afterwards."""
+    """A day the bank declares in a calendar. `closed`: closed on top of the calendar's public
+    holidays (a local holiday, a system cut-over), not a business day there. `open`: open on a
+    weekday holiday the calendar lists, a business day after all, accepted only where the
+    regulation counts the days the institution is open (us). Neither ever moves a calendar-day
+    period (see clocks/calendar.py). Changes apply to deadlines computed afterwards."""
 
     calendar = models.CharField(max_length=10, choices=ClockCalendar.choices)
     day = models.DateField()
+    kind = models.CharField(max_length=10, choices=BankDayKind.choices,
+                            default=BankDayKind.CLOSED)
     reason = models.CharField(max_length=200)
 
     class Meta:
@@ -88,12 +92,17 @@ class ClosureDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.calendar} {self.day:%Y-%m-%d} {self.reason}"
+        return f"{self.calendar} {self.day:%Y-%m-%d} {self.kind} {self.reason}"
 
     def clean(self) -> None:
-        from clocks.calendar import FIXED_BUSINESS_DAYS
+        from clocks.calendar import FIXED_BUSINESS_DAYS, OPEN_DAY_CALENDARS, open_day_refusal
 
-        if self.calendar in FIXED_BUSINESS_DAYS:
+        if self.kind == BankDayKind.OPEN:
+            refusal = open_day_refusal(self.calendar, self.day)
+            if refusal:
+                field = "day" if self.calendar in OPEN_DAY_CALENDARS else "kind"
+                raise ValidationError({field: refusal})
+        elif self.calendar in FIXED_BUSINESS_DAYS:
             raise ValidationError({"calendar": "此日历的工作日由监管规定，银行停业日不影响期限 / "
                                                "this calendar's business days are set by the "
                                                "regulator (FCA Glossary): a closure of the bank "
