@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from clocks.choices import BankDayKind
 from clocks.models import ClosureDay, Deadline
-from complaints.admin import ReadOnlyAdmin
+from tousu.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Deadline)

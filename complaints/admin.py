@@ -5,20 +5,8 @@ from typing import Any
 from django.contrib import admin
 
 from complaints.models import AuditAnchor, Complaint, Event
+from tousu.admin_base import ReadOnlyAdmin
 from triage.pii import mask_payload
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that only actions may write: visible in the admin, never edited there."""
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Complaint)

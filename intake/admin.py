@@ -26,18 +26,8 @@ from intake.models import (
     RegulatorBatch,
 )
 from org.access import staff_principal
+from tousu.admin_base import ReadOnlyAdmin
 from triage.pii import mask_text
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MaskedSender(admin.ModelAdmin):
@@ -56,7 +46,7 @@ class MaskedSender(admin.ModelAdmin):
 
 
 @admin.register(QuarantinedMessage)
-class QuarantineAdmin(MaskedSender, ReadOnly):
+class QuarantineAdmin(MaskedSender, ReadOnlyAdmin):
     list_display = ["created_at", "channel", "status", "shown_sender", "shown_subject", "error",
                     "attempts", "complaint"]
     list_filter = ["status", "channel"]
@@ -93,7 +83,7 @@ class QuarantineAdmin(MaskedSender, ReadOnly):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(MaskedSender, ReadOnly):
+class InboundMessageAdmin(MaskedSender, ReadOnlyAdmin):
     list_display = ["created_at", "channel", "outcome", "complaint", "shown_sender",
                     "shown_subject"]
     list_filter = ["channel", "outcome"]
@@ -115,7 +105,7 @@ class RegulatorImportForm(forms.Form):
 
 
 @admin.register(RegulatorBatch)
-class RegulatorBatchAdmin(ReadOnly):
+class RegulatorBatchAdmin(ReadOnlyAdmin):
     list_display = ["imported_at", "file_name", "status", "progress", "rows", "created",
                     "duplicates", "changed", "failed", "imported_by"]
     exclude = ["upload", "claimed_until"]
@@ -200,7 +190,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnly):
+class LetterAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "complaint", "kind", "channel", "language", "proof",
                     "sent_at", "recorded_at"]
     list_filter = ["kind", "channel", "language"]

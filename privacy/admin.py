@@ -1,18 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from privacy.models import AccessLog, PurgeRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from tousu.admin_base import ReadOnlyAdmin
 
 
 @admin.register(AccessLog)

@@ -3,7 +3,6 @@ points. Rollup cells and ruling records are derived or written by actions: read-
 
 from django.contrib import admin
 
-from complaints.admin import ReadOnlyAdmin
 from reports.models import (
     AssessmentPost,
     AssessmentRule,
@@ -13,6 +12,7 @@ from reports.models import (
     RootCauseTag,
     ValidityRuling,
 )
+from tousu.admin_base import ReadOnlyAdmin
 from triage.pii import mask_text
 
 

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from tousu.admin_base import ReadOnlyAdmin
 from triage import retrain
 from triage.models import RetrainRun
 
@@ -43,7 +44,7 @@ def active_line() -> str:
 
 
 @admin.register(RetrainRun)
-class RetrainRunAdmin(admin.ModelAdmin):
+class RetrainRunAdmin(ReadOnlyAdmin):
     list_display = ["period", "outcome", "started_at", "finished_at", "previous_version",
                     "candidate_version", "new_decisions", "trained_decisions", "held_out_accuracy",
                     "reason"]
@@ -57,12 +58,3 @@ class RetrainRunAdmin(admin.ModelAdmin):
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return super().changelist_view(request, {**(extra_context or {}),
                                                  "subtitle": active_line()})
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
