@@ -5,6 +5,8 @@ ran under), and with --by the admin's own history of each object, as an admin im
 import getpass
 import os
 import socket
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -14,6 +16,7 @@ from django.core.management.base import CommandError
 from django.db.models import Model
 
 from org.access import Principal
+from org.importer import FileError, RowError, read_rows
 from privacy.actions import log_access
 from privacy.models import AccessKind
 
@@ -64,3 +67,20 @@ def _outermost(paths: list[str]) -> list[str]:
         if not kept or not path.startswith(kept[-1]):
             kept.append(path)
     return kept
+
+
+def file_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of an import file named on the command line, or CommandError saying why not."""
+    if not path.is_file():
+        raise CommandError(f"No file {path}")
+    try:
+        return read_rows(path.name, path.read_bytes())
+    except FileError as exc:
+        raise CommandError(f"{path}: {exc}") from exc
+
+
+def refuse(errors: Sequence[RowError], write: Any) -> None:
+    """Every row's error, then CommandError: an import is all or nothing."""
+    for error in errors:
+        write(str(error))
+    raise CommandError(f"{len(errors)} errors: nothing was imported")

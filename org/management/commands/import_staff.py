@@ -1,11 +1,10 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from org.cli import BY_HELP, record, staff_by
-from org.importer import FileError, read_rows
+from org.cli import BY_HELP, file_rows, record, refuse, staff_by
 from org.staff_import import import_staff
 from privacy.models import AccessKind
 
@@ -23,12 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         by = staff_by(options["by"])
-        if not path.is_file():
-            raise CommandError(f"No file {path}")
-        try:
-            rows = read_rows(path.name, path.read_bytes())
-        except FileError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+        rows = file_rows(path)
         with transaction.atomic():
             result = import_staff(rows)
             if not result.errors and result.written:
@@ -38,8 +32,6 @@ class Command(BaseCommand):
                                "users_updated": result.users_updated,
                                "grants_created": result.grants_created})
         if result.errors:
-            for error in result.errors:
-                self.stdout.write(str(error))
-            raise CommandError(f"{len(result.errors)} errors: nothing was imported")
+            refuse(result.errors, self.stdout.write)
         self.stdout.write(f"Imported: {result.users_created} staff created, "
                           f"{result.users_updated} updated, {result.grants_created} grants added")

@@ -1,11 +1,11 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from org.cli import BY_HELP, record, staff_by
-from org.importer import FileError, import_units, read_rows
+from org.cli import BY_HELP, file_rows, record, refuse, staff_by
+from org.importer import import_units
 from privacy.models import AccessKind
 
 
@@ -20,12 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         by = staff_by(options["by"])
-        if not path.is_file():
-            raise CommandError(f"No file {path}")
-        try:
-            rows = read_rows(path.name, path.read_bytes())
-        except FileError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+        rows = file_rows(path)
         with transaction.atomic():
             result = import_units(rows)
             if not result.errors:
@@ -35,7 +30,5 @@ class Command(BaseCommand):
                        detail={"created": result.created, "updated": result.updated,
                                "codes": [unit.code for unit, _ in result.written]})
         if result.errors:
-            for error in result.errors:
-                self.stdout.write(str(error))
-            raise CommandError(f"{len(result.errors)} errors: nothing was imported")
+            refuse(result.errors, self.stdout.write)
         self.stdout.write(f"Imported: {result.created} created, {result.updated} updated")
