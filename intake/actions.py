@@ -126,6 +126,7 @@ class Inbound:
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
     automatic: str = ""  # why it was sent by a machine, not a person; "" for a person's message
     hold: str = ""  # why an agent must see it first when it names no open complaint
+    hold_kind: str = "forward"  # the hold's kind in the status: "held (forward)"
     forwarded: str = ""  # who forwarded it to the bank, for the timeline; "" when nobody did
 
 
@@ -205,7 +206,7 @@ def receive(msg: Inbound) -> Received:
             if target is None and msg.automatic:
                 raise Ignored(msg.automatic.split(":")[0], msg.automatic)
             if target is None and msg.hold:
-                raise Held("forward", msg.hold)
+                raise Held(msg.hold_kind, msg.hold)
             if target is not None:
                 # Locked first, so that the version handed to the note is still current.
                 target = Complaint.objects.select_for_update().get(pk=target.pk)

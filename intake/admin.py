@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from complaints.actions.common import megabytes
 from intake import letters, regulator, regulator_batches
@@ -59,6 +60,17 @@ class QuarantineAdmin(MaskedSender, ReadOnlyAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [*(f.name for f in QuarantinedMessage._meta.fields
                   if f.name not in self.exclude), "shown_sender", "shown_subject"]
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        return [*self.list_display, "register"]
+
+    @admin.display(description="登记 Register")
+    def register(self, obj: QuarantinedMessage) -> str:
+        """A rule's false positive is registered, with its reason, on the intake's page."""
+        if obj.status != QuarantineStatus.HELD:
+            return ""
+        return format_html('<a href="{}">登记为投诉 Register as a complaint</a>',
+                           reverse("intake:held_message", args=[obj.pk]))
 
     @admin.action(description="重新导入 Retry the selected messages", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:

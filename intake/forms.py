@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import REGULATOR_SOURCES, Channel, Language, Source, Vulnerability
 from intake.choices import LetterChannel, LetterKind
@@ -145,3 +146,15 @@ class LetterForm(forms.Form):
                             help_text="邮寄单号、通话记录号或签收单 / post reference, call record "
                                       "or signed receipt (SMS and email: the gateway's receipt)")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class HeldMessageForm(forms.Form):
+    """Registering a held message as a complaint: why (required, recorded), and the customer's
+    address when the message's own sender is not the customer's."""
+
+    reason = forms.CharField(label=_("Why it is a complaint"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label=_("Customer address"), max_length=254, required=False,
+        help_text=_("Optional: the customer's email (for an SMS, phone) when the sender is not "
+                    "the customer, e.g. the original sender of a branch's forward"))

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from complaints.errors import ActionError
-from intake import forwards
+from intake import forwards, mailauth
 from intake.actions import (
     Held,
     Ignored,
@@ -162,6 +162,7 @@ class ParsedMail:
     # The messages attached to it whole, and then the forwarder's own words.
     originals: list[forwards.Original] = field(default_factory=list)
     cover: str = ""
+    unauthenticated: str = ""  # why the bank's gateway found the From not authentic
 
 
 def _headers(msg: Message) -> dict[str, str]:
@@ -297,6 +298,7 @@ def parse(raw: bytes) -> ParsedMail:
         attachments=[(_clean(n), data) for n, data in attachments],
         automatic=automatic(msg, address, subject), relayed_at=_relayed_at(msg),
         originals=originals, cover=_text_of(msg) if originals else "",
+        unauthenticated=mailauth.failure(msg),
     )
 
 
@@ -371,6 +373,11 @@ def to_inbound(parsed: ParsedMail, raw: bytes, origin: str,
     )
     if parsed.automatic or not forwards.bank_address(parsed.sender):
         return inbound
+    if parsed.unauthenticated:  # a forgery of the bank's address: its forward is not trusted
+        inbound.hold_kind = "unauthenticated"
+        inbound.hold = mailauth.hold_reason(parsed.sender, parsed.unauthenticated)
+        inbound.forwarded = mailauth.warning(parsed.unauthenticated)  # for the timeline
+        return inbound
     inline, cover = forwards.in_text(parsed.text)
     original = next((o for o in [*parsed.originals, *inline]
                      if o.address and not forwards.bank_address(o.address)), None)
@@ -423,7 +430,8 @@ def read_for_retry(raw: bytes, origin: str, held_since: dt.datetime) -> Inbound:
 class Ingested:
     # created, threaded, duplicate or quarantined; for a machine's mail "threaded (auto-reply)"
     # or "ignored (auto-reply)" (likewise bounce, bulk), the ignored ones quarantined; "held
-    # (forward)" for the bank's own mail with no original sender, quarantined too
+    # (forward)" for the bank's own mail with no original sender, quarantined too ("held
+    # (unauthenticated)" when the gateway found its From forged)
     status: str
     number: str = ""
     quarantine_id: int | None = None

@@ -55,6 +55,9 @@ class QuarantinedMessage(models.Model):
         "complaints.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     handled_by = models.CharField(max_length=150, blank=True)
+    # An agent's override (intake/override.py): registered despite the rule that held it.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

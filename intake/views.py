@@ -1,5 +1,6 @@
-"""Staff pages of the intake: the entry form for phone, counter, letter and visit complaints, and
-sending a letter with its proof. Plain server-rendered pages; every write is an action."""
+"""Staff pages of the intake: the entry form for phone, counter, letter and visit complaints,
+sending a letter with its proof, and the quarantine's held messages that an agent registers as
+complaints. Plain server-rendered pages; every write is an action."""
 
 import hashlib
 import json
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
@@ -17,11 +18,14 @@ from complaints.errors import ActionError, Conflict, NotFound
 from complaints.lifecycle import STAFF
 from complaints.schemas import ComplaintIn
 from complaints.selectors import access_complaint
-from intake import letters
-from intake.actions import register_with_evidence
-from intake.forms import FIELD_OF, IntakeForm, LetterForm
+from intake import letters, override
+from intake.actions import IntakeError, register_with_evidence
+from intake.choices import QuarantineStatus
+from intake.forms import FIELD_OF, HeldMessageForm, IntakeForm, LetterForm
+from intake.models import QuarantinedMessage
 from org.access import Principal, staff_principal
 from tousu.messages import validation_message
+from triage.pii import mask_text
 
 LETTERS_PER_PAGE = 50
 
@@ -33,7 +37,8 @@ def _staff(request: HttpRequest) -> Principal:
     return principal
 
 
-def _add_errors(form: IntakeForm | LetterForm, errors: list[tuple[str, str]]) -> None:
+def _add_errors(form: IntakeForm | LetterForm | HeldMessageForm,
+                errors: list[tuple[str, str]]) -> None:
     """Each error under its field; above the form when the field is not one the page shows
     (a hidden one, as the version, would hide it)."""
     for field, message in errors:
@@ -133,4 +138,46 @@ def send_letter(request: HttpRequest, number: str) -> HttpResponse:
                    "kind_errors": form.errors.get("kind", kind_errors),
                    "letters": Paginator(complaint.letters.order_by("-created_at", "-id"),
                                         LETTERS_PER_PAGE).get_page(request.GET.get("page"))},
+                  status=status)
+
+
+def _quarantine_staff(request: HttpRequest) -> Principal:
+    principal = override.quarantine_principal(request.user)
+    if principal is None:
+        raise Http404
+    return principal
+
+
+@login_required
+def held_messages(request: HttpRequest) -> HttpResponse:
+    """The held and ignored mail and SMS, sender and subject masked."""
+    _quarantine_staff(request)
+    rows = [{"row": r, "sender": mask_text(r.sender), "subject": mask_text(r.subject),
+             "error": mask_text(r.error)} for r in override.held_rows()]
+    return render(request, "intake/held_messages.html", {"rows": rows})
+
+
+@login_required
+def held_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """One held message, its text masked, with the form that registers it as a complaint."""
+    principal = _quarantine_staff(request)
+    row = get_object_or_404(QuarantinedMessage, pk=pk)
+    form, status = HeldMessageForm(request.POST or None), 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = override.register_held(principal, row.pk, **form.cleaned_data)
+        except ActionError as exc:
+            _add_errors(form, exc.errors or [("", exc.detail)])
+            status = exc.status
+            row.refresh_from_db()
+        else:
+            messages.success(request, _("Registered as %(number)s.") % {"number": complaint.number})
+            return redirect("intake:held_messages")
+    try:
+        text = mask_text(override.read(row).text) if row.status == QuarantineStatus.HELD else ""
+    except IntakeError as exc:
+        text = str(exc)
+    return render(request, "intake/held_message.html",
+                  {"row": row, "form": form, "text": text, "sender": mask_text(row.sender),
+                   "subject": mask_text(row.subject), "error": mask_text(row.error)},
                   status=status)

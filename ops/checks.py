@@ -53,3 +53,17 @@ def gateways_can_send(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
                            hint="EMAIL_USE_SSL for port 465, EMAIL_USE_TLS (STARTTLS) for 587",
                            id="ops.E003"))
     return found
+
+
+@register(Tags.security, deploy=True)
+def mailbox_knows_the_bank(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """With the complaints mailbox polled and no bank mail domain, a branch's forward is taken
+    for the staff member's own complaint (only active staff addresses are recognised): the
+    customer who wrote to the branch is not registered, and the staff member is acknowledged."""
+    if not settings.TOUSU_IMAP_HOST or settings.TOUSU_BANK_MAIL_DOMAINS:
+        return []
+    return [Warning("TOUSU_IMAP_HOST is set but TOUSU_BANK_MAIL_DOMAINS is empty: mail a branch "
+                    "forwards from an address not on a staff account would be registered as "
+                    "that staff member's complaint",
+                    hint="TOUSU_BANK_MAIL_DOMAINS=bank.example,… (README, Intake channels)",
+                    id="ops.W003")]

@@ -168,7 +168,8 @@ def anonymise_complaint(pk: int, retained_until: dt.date, now: dt.datetime) -> l
         for quarantined in QuarantinedMessage.objects.filter(complaint_id=pk):
             _delete_file_on_commit(quarantined.raw)
         counts["quarantined_messages"] = _redact(
-            QuarantinedMessage.objects.filter(complaint_id=pk), sender="", subject="", raw="")
+            QuarantinedMessage.objects.filter(complaint_id=pk), sender="", subject="", raw="",
+            error="", override_reason="")
         done += [name for name, n in counts.items() if n]
         complaint.version += 1
         append_event(complaint, "anonymise", actor_label=RETENTION_ACTOR, actor_id=None, at=now,

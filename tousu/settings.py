@@ -298,6 +298,9 @@ TOUSU_MAX_MAIL_BYTES = env_int("TOUSU_MAX_MAIL_BYTES", 50 * 1024 * 1024)
 # forwarding a customer's mail: the original sender is registered, or it is held for an agent.
 TOUSU_BANK_MAIL_DOMAINS = [d.strip().lower().lstrip("@") for d in
                            env_list("TOUSU_BANK_MAIL_DOMAINS", []) if d.strip()]
+# The authserv-id the bank's mail gateway writes in its Authentication-Results headers (RFC 8601):
+# only those say whether mail claiming a bank address is authentic. Empty: the topmost header.
+TOUSU_MAIL_AUTHSERV_ID = env_str("TOUSU_MAIL_AUTHSERV_ID", "")
 # Inbound SMS webhook: HMAC-SHA256 shared with the gateway (empty: the webhook is off), and the
 # accepted clock difference; a nonce is accepted once within it.
 TOUSU_SMS_WEBHOOK_SECRET = env_str("TOUSU_SMS_WEBHOOK_SECRET", "")
