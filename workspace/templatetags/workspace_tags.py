@@ -128,7 +128,8 @@ def bilingual(label: str) -> str:
 def staff_menu(context: template.Context) -> dict[str, bool]:
     """Which menu entries the signed-in user may use: registration (a staff role that registers,
     as `intake.views` and `register_complaint` check) and reports (a reporting role, as
-    `reports.scope.report_paths` checks) and audit (as `privacy.views.audit_paths` checks)."""
+    `reports.scope.report_paths` checks) and audit (as `privacy.views.audit_paths` checks), and
+    held messages (as `intake.override.quarantine_principal` checks)."""
     from complaints.lifecycle import STAFF
     from org.access import staff_principal
     from privacy.views import audit_paths
@@ -138,6 +139,17 @@ def staff_menu(context: template.Context) -> dict[str, bool]:
     user = getattr(request, "user", None)
     principal = staff_principal(user) if user is not None and user.is_authenticated else None
     if principal is None:
-        return {"register": False, "reports": False, "audit": False}
+        return {"register": False, "reports": False, "audit": False, "held": False}
     return {"register": bool({role for role, _path in principal.grants} & STAFF),
-            "reports": bool(report_paths(principal)), "audit": bool(audit_paths(principal))}
+            "reports": bool(report_paths(principal)), "audit": bool(audit_paths(principal)),
+            "held": _handles_held(principal, user)}
+
+
+def _handles_held(principal: Any, user: Any) -> bool:
+    """Whether the held messages are the user's to handle: an intake agent, then checked as
+    `intake.override.quarantine_principal` does (others reach them from the admin)."""
+    from intake.override import quarantine_principal
+    from org.choices import Role
+
+    return any(role == Role.INTAKE_AGENT for role, _path in principal.grants) and \
+        quarantine_principal(user) is not None

@@ -194,6 +194,14 @@ def test_the_menu_links_to_registration_for_roles_that_register(cast: Any) -> No
         assert 'data-nav="register"' not in cast.client(name).get("/home/").content.decode()
 
 
+def test_the_menu_links_to_held_messages_for_those_who_handle_them(cast: Any,
+                                                                    settings: Any) -> None:
+    settings.TOUSU_INTAKE_UNIT = "BJ01"  # the cast's agent is the intake unit's
+    assert 'data-nav="held"' in cast.client("agent").get("/home/").content.decode()
+    for name in ("alice", "audrey"):
+        assert 'data-nav="held"' not in cast.client(name).get("/home/").content.decode(), name
+
+
 def test_resume_is_offered_only_while_the_clock_is_paused(cast: Any, register: Any) -> None:
     from complaints.action_schemas import ACTION_SCHEMAS
     from complaints.actions import run_action
