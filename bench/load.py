@@ -2,7 +2,7 @@
 
 A fresh PostgreSQL database (on the throwaway server of tools/services.sh) is migrated and given
 HO > BJ, an API key on BJ (create + read) and a staff member holding manager and handler on HO,
-signed in through a session made here. gunicorn serves it (2 workers, gthread) with Celery doing
+signed in through a session made here. gunicorn serves it (2 sync workers, see LOAD_THREADS) with Celery doing
 the background work when tousu/celery.py exists (1 worker, `-c 1`, on the Redis of
 tools/services.sh, database 7), else in-process; `load_tasks_mode` says which.
 
@@ -26,7 +26,9 @@ Celery worker processes is summed at its start, every 10 s, and at its end
 (`load_rss_growth_mb`: end minus start). Other work on the host skews the figures (the load
 generator runs on the same cores as the server); the 1-minute load average is recorded.
 Environment: LOAD_RPS (200), LOAD_SECONDS (300), LOAD_WARMUP_S (30), LOAD_THREADS (gunicorn
-threads per worker, 4), LOAD_CLIENTS (client threads, 64), LOAD_TASKS (celery | inprocess, to
+threads per worker, 1: the sync worker; with gthread and 4 threads p99 was 148 against 108 ms at
+50/s and 1,558 against 542 ms at 70/s, 60 s each, the same host: the GIL shared by 4 CPU-bound
+threads lengthens every answer in a worker), LOAD_CLIENTS (client threads, 64), LOAD_TASKS (celery | inprocess, to
 force one), PG_URL (the server, postgres://tousu@127.0.0.1:54329).
 """
 
@@ -64,7 +66,7 @@ REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:63799/7")
 RATE = float(os.environ.get("LOAD_RPS", "200"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "300"))
 WARMUP_S = int(os.environ.get("LOAD_WARMUP_S", "30"))
-THREADS = int(os.environ.get("LOAD_THREADS", "4"))
+THREADS = int(os.environ.get("LOAD_THREADS", "1"))
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
 # gunicorn closes a keep-alive connection idle for 2 s (--keep-alive); the client opens a new
 # one after IDLE_S rather than send on one the server may be closing.
@@ -443,7 +445,8 @@ def run() -> dict[str, Any]:
     connections.close_all()
     pidfile = WORK / "gunicorn.pid"
     pidfile.unlink(missing_ok=True)
-    label = f"gunicorn --workers 2 gthread --threads {THREADS}"
+    label = ("gunicorn --workers 2 sync" if THREADS == 1
+             else f"gunicorn --workers 2 gthread --threads {THREADS}")
     with celery_worker(env, mode == "celery") as celery_pid, \
             serving.serve(env, WORK / "gunicorn.log", THREADS,
                           ("--pid", str(pidfile))) as port:
