@@ -2,8 +2,8 @@
 
 A fresh PostgreSQL database (on the throwaway server of tools/services.sh) is migrated and given
 HO > BJ, an API key on BJ (create + read) and a staff member holding manager and handler on HO,
-signed in through a session made here. gunicorn serves it (2 sync workers, see LOAD_THREADS) with Celery doing
-the background work when tousu/celery.py exists (1 worker, `-c 1`, on the Redis of
+signed in through a session made here. gunicorn serves it (2 sync workers, see LOAD_THREADS)
+with Celery doing the background work when tousu/celery.py exists (1 worker, `-c 1`, on the Redis of
 tools/services.sh, database 7), else in-process; `load_tasks_mode` says which.
 
 The load is open loop: a scheduler releases request i at start + i / rate whatever the answers
@@ -28,8 +28,8 @@ generator runs on the same cores as the server); the 1-minute load average is re
 Environment: LOAD_RPS (200), LOAD_SECONDS (300), LOAD_WARMUP_S (30), LOAD_THREADS (gunicorn
 threads per worker, 1: the sync worker; with gthread and 4 threads p99 was 148 against 108 ms at
 50/s and 1,558 against 542 ms at 70/s, 60 s each, the same host: the GIL shared by 4 CPU-bound
-threads lengthens every answer in a worker), LOAD_CLIENTS (client threads, 64), LOAD_TASKS (celery | inprocess, to
-force one), PG_URL (the server, postgres://tousu@127.0.0.1:54329).
+threads lengthens every answer in a worker), LOAD_CLIENTS (client threads, 64), LOAD_TASKS
+(celery | inprocess, to force one), PG_URL (the server, postgres://tousu@127.0.0.1:54329).
 """
 
 import contextlib

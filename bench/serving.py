@@ -40,11 +40,12 @@ def free_port() -> int:
 def serve(env: dict[str, str], log_path: Path, threads: int = 1,
           extra: tuple[str, ...] = (), gunicorn: Path = GUNICORN, app: str = "tousu.wsgi",
           cwd: Path = ROOT) -> Iterator[int]:
-    """Run an app (tousu by default) under gunicorn (2 workers; sync, or gthread with
-    `threads`) until the block ends, even on failure, and yield its port; the whole process
-    group is stopped after."""
+    """Run an app (tousu by default) under gunicorn ($BENCH_WORKERS workers, default 2; sync,
+    or gthread with `threads`) until the block ends, even on failure, and yield its port; the
+    whole process group is stopped after."""
     port = free_port()
-    cmd = [str(gunicorn), app, "--workers", "2", "--bind", f"127.0.0.1:{port}",
+    workers = os.environ.get("BENCH_WORKERS", "2")
+    cmd = [str(gunicorn), app, "--workers", workers, "--bind", f"127.0.0.1:{port}",
            "--log-level", "warning", "--graceful-timeout", "5", *extra]
     if threads > 1:
         cmd += ["--threads", str(threads)]
