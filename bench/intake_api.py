@@ -82,13 +82,14 @@ def server_env() -> dict[str, str]:
     }
 
 
-def complaint_bodies(n: int) -> list[str]:
-    """Request bodies made from real complaints: half Chinese (黑猫), half English (CFPB)."""
+def complaint_bodies(n: int, seed: int = 20240601) -> list[str]:
+    """Request bodies made from real complaints: half Chinese (黑猫), half English (CFPB); each
+    seed gives other customers (phone numbers) and another draw of texts."""
     with (DATA / "zh_heimao" / "complaint_type_6_train.csv").open(encoding="utf-8") as f:
         zh = [row["text"] for row in csv.DictReader(f) if row["text"].strip()]
     with (DATA / "cfpb" / "ziyuyan9_complaints_sample.csv").open(encoding="utf-8") as f:
         en = [t for row in csv.DictReader(f) if (t := row["Consumer complaint narrative"].strip())]
-    rng = random.Random(20240601)  # noqa: S311 (reproducible test data, not secrets)
+    rng = random.Random(seed)  # noqa: S311 (reproducible test data, not secrets)
     bodies = []
     for i in range(n):
         lang = "zh-Hans" if i % 2 == 0 else "en"
