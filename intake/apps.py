@@ -9,11 +9,12 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from intake import letters
         from intake.models import LetterTemplate
-        from notify import customer
+        from notify import customer, runner
         from org import cache
 
         # Customer notices are written from the editable letter templates and kept as letters.
         customer.letter_hook = letters.compose_notice
+        runner.proof_hook = letters.record_letter_proofs
         post_save.connect(cache.changed, sender=LetterTemplate,
                           dispatch_uid="intake-templates-save")
         post_delete.connect(cache.changed, sender=LetterTemplate,

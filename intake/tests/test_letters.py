@@ -96,6 +96,22 @@ def test_a_delivered_letter_goes_on_the_timeline_once_with_its_proof(register: A
     assert c.version == 1 and c.last_event_seq == event.seq
 
 
+def test_the_in_process_runner_records_what_it_delivered_without_waiting_for_housekeeping(
+        register: Any) -> None:
+    """The embedded default's delivery thread puts each letter on the timeline as it delivers,
+    instead of leaving a busy minute's events to one burst of the housekeeping job."""
+    from notify import runner
+
+    c = register()
+    assert not c.events.filter(type="letter_sent").exists()
+    runner.drain()
+    assert Notification.objects.get().status == "sent"
+    assert c.events.filter(type="letter_sent").count() == 1
+    assert Letter.objects.get(complaint=c).recorded_at is not None
+    runner.drain()  # nothing left: nothing recorded twice
+    assert c.events.filter(type="letter_sent").count() == 1
+
+
 def test_housekeeping_records_a_backlog_larger_than_one_batch(register: Any,
                                                              monkeypatch: Any) -> None:
     from intake import tasks
