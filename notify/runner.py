@@ -53,9 +53,11 @@ def _loop() -> None:
 
 
 def drain() -> None:
-    """Deliver everything due, then record what was delivered on the timelines."""
-    while outbox.deliver_due() > 0:
-        pass
-    if proof_hook is not None:
+    """Deliver everything due, then record what was delivered on the timelines (not looked for
+    when this wake delivered nothing: every commit wakes the thread)."""
+    delivered = 0
+    while (sent := outbox.deliver_due()) > 0:
+        delivered += sent
+    if delivered and proof_hook is not None:
         while proof_hook() > 0:
             pass

@@ -112,6 +112,19 @@ def test_the_in_process_runner_records_what_it_delivered_without_waiting_for_hou
     assert c.events.filter(type="letter_sent").count() == 1
 
 
+def test_a_wake_that_delivered_nothing_does_not_look_for_letters(register: Any,
+                                                                monkeypatch: Any) -> None:
+    from notify import runner
+
+    calls: list[int] = []
+    monkeypatch.setattr(runner, "proof_hook", lambda: calls.append(1) or 0)
+    runner.drain()
+    assert calls == []
+    register()
+    runner.drain()
+    assert calls == [1]
+
+
 def test_housekeeping_records_a_backlog_larger_than_one_batch(register: Any,
                                                              monkeypatch: Any) -> None:
     from intake import tasks
